@@ -1,0 +1,90 @@
+import type { Envelope, MessageDef } from '@huiying/contracts';
+
+/**
+ * The publish/subscribe port every service talks to. Two adapters implement it: Kafka (kafkajs)
+ * for production, and in-memory for the single-process embedded mode. Both give at-least-once
+ * delivery, per-key order, bounded retries and a dead-letter topic per input topic.
+ */
+export interface Bus {
+  /**
+   * Publishes one message and resolves only once the broker acknowledged it (Kafka: acks=-1).
+   * The envelope (id, times, trace id, producer) is filled in here.
+   */
+  publish<P>(def: MessageDef<string, any>, payload: P, options: PublishOptions): Promise<Envelope<P>>;
+  /** Publishes many messages of one definition in one round trip; resolves when all are acknowledged. */
+  publishBatch<P>(
+    def: MessageDef<string, any>,
+    items: ReadonlyArray<{ payload: P; options: PublishOptions }>,
+  ): Promise<Envelope<P>[]>;
+  /** Starts consuming; resolves once the consumer joined its group. */
+  subscribe(subscription: Subscription): Promise<SubscriptionHandle>;
+  /** Drains in-flight handlers, commits what finished, disconnects. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface PublishOptions {
+  /** Partition key: messages with one key keep their order (post id, incident id). */
+  key: string;
+  /** Carry the trace id of the message this one answers; a new one is made when absent. */
+  traceId?: string;
+  /** Defaults to now. */
+  occurredAt?: Date;
+  /** Defaults to a random UUID; pass a deterministic one to make republishing idempotent downstream. */
+  id?: string;
+}
+
+export interface Subscription {
+  /** Consumer group: instances with one group share the partitions. */
+  group: string;
+  /** The message definitions consumed; each topic's bytes are validated against its schema. */
+  messages: ReadonlyArray<MessageDef<string, any>>;
+  handler: MessageHandler;
+  /** Attempts before a failing message goes to the dead-letter topic. Default 5. */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt. Default 200 ms. */
+  retryBaseMs?: number;
+  /** Read from the earliest offset when the group has none yet. Default true. */
+  fromBeginning?: boolean;
+}
+
+export interface Delivery<P = unknown> {
+  envelope: Envelope<P>;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** 1 on first delivery to this handler, more on retries. */
+  attempt: number;
+}
+
+/**
+ * What a handler says about a message. Throwing is treated as `retry`: the message is tried
+ * again up to `maxAttempts`, then dead-lettered with the error as reason.
+ */
+export type HandlerOutcome =
+  | { outcome: 'ok' }
+  | { outcome: 'drop'; reason: string }
+  | { outcome: 'dead-letter'; reason: string };
+
+export type MessageHandler = (delivery: Delivery<any>) => Promise<HandlerOutcome | void>;
+
+export interface SubscriptionHandle {
+  /** Stops consuming after in-flight handlers finish. */
+  stop(): Promise<void>;
+}
+
+/** A message as it sits in a dead-letter topic. */
+export interface DeadLetter {
+  originalTopic: string;
+  reason: string;
+  /** The bytes exactly as they arrived, so a fixed consumer can replay them. */
+  value: Buffer;
+  key: string | null;
+  attempts: number;
+  failedAt: string;
+  group: string;
+}
+
+export const ok: HandlerOutcome = { outcome: 'ok' };
+export const drop = (reason: string): HandlerOutcome => ({ outcome: 'drop', reason });
+export const deadLetter = (reason: string): HandlerOutcome => ({ outcome: 'dead-letter', reason });

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { Alert } from './alert';
+import { Classification } from './classification';
+import { ClockEvent } from './clock';
+import { defineMessage, type Envelope } from './envelope';
+import { IncidentEvent } from './incident';
+import { Post } from './post';
+import { StatementEvent } from './statement';
+import { Topics } from './topics';
+
+export const PostIngestedMessage = defineMessage({
+  topic: Topics.postsIngested,
+  type: 'post.ingested',
+  version: 1,
+  payload: Post,
+});
+export type PostIngestedMessage = Envelope<Post>;
+
+export const PostClassifiedPayload = z.object({ post: Post, classification: Classification });
+export type PostClassifiedPayload = z.infer<typeof PostClassifiedPayload>;
+export const PostClassifiedMessage = defineMessage({
+  topic: Topics.postsClassified,
+  type: 'post.classified',
+  version: 1,
+  payload: PostClassifiedPayload,
+});
+export type PostClassifiedMessage = Envelope<PostClassifiedPayload>;
+
+export const IncidentEventMessage = defineMessage({
+  topic: Topics.incidentEvents,
+  type: 'incident.event',
+  version: 1,
+  payload: IncidentEvent,
+});
+export type IncidentEventMessage = Envelope<IncidentEvent>;
+
+export const ClockEventMessage = defineMessage({
+  topic: Topics.clockEvents,
+  type: 'clock.event',
+  version: 1,
+  payload: ClockEvent,
+});
+export type ClockEventMessage = Envelope<ClockEvent>;
+
+export const AlertRecordedMessage = defineMessage({
+  topic: Topics.alerts,
+  type: 'alert.recorded',
+  version: 1,
+  payload: Alert,
+});
+export type AlertRecordedMessage = Envelope<Alert>;
+
+export const StatementEventMessage = defineMessage({
+  topic: Topics.statementEvents,
+  type: 'statement.event',
+  version: 1,
+  payload: StatementEvent,
+});
+export type StatementEventMessage = Envelope<StatementEvent>;
