@@ -45,6 +45,12 @@ export interface Subscription {
   retryBaseMs?: number;
   /** Read from the earliest offset when the group has none yet. Default true. */
   fromBeginning?: boolean;
+  /**
+   * Partitions handled at once by this instance; each partition stays sequential, so per-key
+   * order holds whatever the number. Default 1 (Kafka); the memory adapter runs every partition
+   * at once.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface Delivery<P = unknown> {
@@ -73,6 +79,9 @@ export interface SubscriptionHandle {
   stop(): Promise<void>;
 }
 
+/** Header carrying the envelope's trace id, so tools can follow a message without parsing it. */
+export const TraceIdHeader = 'x-trace-id';
+
 /** A message as it sits in a dead-letter topic. */
 export interface DeadLetter {
   originalTopic: string;
@@ -83,6 +92,11 @@ export interface DeadLetter {
   attempts: number;
   failedAt: string;
   group: string;
+  /** Where the message sat in its original topic; null when the headers were missing. */
+  originalPartition: number | null;
+  originalOffset: string | null;
+  /** Every header the message carried, including the original ones (trace id …). */
+  headers: Record<string, string>;
 }
 
 export const ok: HandlerOutcome = { outcome: 'ok' };

@@ -9,7 +9,7 @@ const schema = z.object({
 
 describe('parseConfig', () => {
   it('applies defaults when variables are absent', () => {
-    expect(parseConfig('svc', schema, {})).toEqual({ PORT: 3000, DRY_RUN: false });
+    expect(parseConfig('svc', schema, {})).toEqual({ PORT: 3000, KAFKA_BROKERS: ['127.0.0.1:9092'], DRY_RUN: false });
   });
 
   it('parses the broker list', () => {

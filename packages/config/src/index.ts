@@ -40,12 +40,14 @@ export const env = {
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   durationMs: (fallback: number) => z.coerce.number().int().nonnegative().default(fallback),
   /** Comma-separated host:port list, e.g. `127.0.0.1:9092,127.0.0.1:9093`. */
-  brokers: () =>
+  brokers: (fallback = '127.0.0.1:9092') =>
     z
       .string()
       .regex(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/, 'expected host:port[,host:port…]')
-      .transform((s) => s.split(','))
-      .optional(),
+      .default(fallback)
+      .transform((s) => s.split(',')),
+  /** Prefix of every topic and consumer group: isolates a drill or test pipeline on a shared broker. */
+  topicPrefix: () => z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
   url: () => z.url(),
   logLevel: () =>
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -57,3 +57,17 @@ export const StatementEventMessage = defineMessage({
   payload: StatementEvent,
 });
 export type StatementEventMessage = Envelope<StatementEvent>;
+
+/** Every message definition, for tools that route by type (the outbox relay, the DLQ reader). */
+export const AllMessages = [
+  PostIngestedMessage,
+  PostClassifiedMessage,
+  IncidentEventMessage,
+  ClockEventMessage,
+  AlertRecordedMessage,
+  StatementEventMessage,
+] as const;
+
+export function messageDefByType(type: string) {
+  return AllMessages.find((def) => def.type === type);
+}

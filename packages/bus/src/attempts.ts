@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { Delivery, HandlerOutcome, MessageHandler } from './port';
+
+/** What became of one message after its handler ran (possibly several times). */
+export type Verdict =
+  | { kind: 'ok'; attempts: number }
+  | { kind: 'drop'; reason: string; attempts: number }
+  | { kind: 'dead-letter'; reason: string; attempts: number }
+  /** The consumer stopped before the message was settled: leave it uncommitted for redelivery. */
+  | { kind: 'abandoned'; attempts: number };
+
+/** Longest wait between two attempts, whatever the base: a message should not sleep for hours. */
+export const MAX_RETRY_DELAY_MS = 30_000;
+
+/** Delay after the given failed attempt (1-based): base, 2×base, 4×base … capped. */
+export function retryDelayMs(failedAttempt: number, baseMs: number, capMs = MAX_RETRY_DELAY_MS): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, failedAttempt - 1));
+}
+
+export interface AttemptOptions {
+  handler: MessageHandler;
+  delivery: (attempt: number) => Delivery;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Sleeps between attempts; resolves false when a stop cut the wait short. */
+  wait: (ms: number) => Promise<boolean>;
+  /** Settles when the consumer gives up waiting for a running handler (shutdown timeout). */
+  abandoned: Promise<void>;
+  logger: Logger;
+}
+
+/**
+ * Runs a handler until it settles the message: ok, drop, dead-letter, or thrown errors until
+ * `maxAttempts` is used up (then dead-letter with the last error as reason).
+ */
+export async function runAttempts(options: AttemptOptions): Promise<Verdict> {
+  const { handler, maxAttempts, retryBaseMs, logger } = options;
+  let lastError = 'unknown error';
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const delivery = options.delivery(attempt);
+    let outcome: HandlerOutcome | void;
+    try {
+      const running = Promise.resolve().then(() => handler(delivery));
+      // The handler keeps running after an abandon; its late failure must not become unhandled.
+      running.catch(() => undefined);
+      const settled = await Promise.race([
+        running.then((value) => ({ done: true as const, value })),
+        options.abandoned.then(() => ({ done: false as const })),
+      ]);
+      if (!settled.done) return { kind: 'abandoned', attempts: attempt };
+      outcome = settled.value;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+      if (attempt >= maxAttempts) break;
+      const delayMs = retryDelayMs(attempt, retryBaseMs);
+      logger.warn(
+        { topic: delivery.topic, partition: delivery.partition, offset: delivery.offset, attempt, delayMs, err: error },
+        'handler failed; retrying',
+      );
+      if (!(await options.wait(delayMs))) return { kind: 'abandoned', attempts: attempt };
+      continue;
+    }
+    if (!outcome || outcome.outcome === 'ok') return { kind: 'ok', attempts: attempt };
+    if (outcome.outcome === 'drop') return { kind: 'drop', reason: outcome.reason, attempts: attempt };
+    return { kind: 'dead-letter', reason: outcome.reason, attempts: attempt };
+  }
+  return { kind: 'dead-letter', reason: `failed ${maxAttempts} attempts: ${lastError}`, attempts: maxAttempts };
+}

@@ -1,0 +1,10 @@
+export * from './port';
+export { InvalidMessageError, decodeEnvelope, buildEnvelope } from './envelope-codec';
+export { retryDelayMs } from './attempts';
+export { parseDeadLetter } from './dead-letter';
+export { MissingTopicError } from './kafka/kafka-errors';
+export { createKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus';
+export { readDeadLetters, type ReadDeadLettersOptions } from './kafka/dead-letters';
+export { createKafkaAdmin, ensureTopics, type EnsureTopicsReport } from './kafka/topics-admin';
+export { createMemoryBus, type MemoryBus, type MemoryBusOptions, type RawMessage } from './memory/memory-bus';
+export { kafkaBusFor, prefixedDeadLetterTopic, prefixedTopicSpecs, withTopicPrefix } from './topic-prefix';

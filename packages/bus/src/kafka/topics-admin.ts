@@ -1,0 +1,87 @@
+import type { TopicSpec } from '@huiying/contracts';
+import { ConfigResourceTypes, Kafka, type Admin } from 'kafkajs';
+import type { Logger } from 'pino';
+import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logger';
+
+export interface TopicAdminOptions {
+  brokers: string[];
+  logger: Logger;
+  clientId?: string;
+}
+
+export function createKafkaAdmin(options: TopicAdminOptions): Admin {
+  return new Kafka({
+    clientId: options.clientId ?? 'huiying-admin',
+    brokers: options.brokers,
+    logLevel: KAFKAJS_LOG_LEVEL,
+    logCreator: kafkajsLogCreator(options.logger),
+  }).admin();
+}
+
+export interface EnsureTopicsReport {
+  created: string[];
+  /** Existing topics that got more partitions (never fewer: Kafka cannot shrink a topic). */
+  grown: string[];
+  /** Existing topics whose retention was set to the spec. */
+  retentionSet: string[];
+  unchanged: string[];
+}
+
+/**
+ * Makes the broker's topics match the specs: creates the missing ones, grows partition counts,
+ * sets retention. Safe to run again and again (at every start, in tests).
+ */
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  logger: Logger,
+): Promise<EnsureTopicsReport> {
+  const report: EnsureTopicsReport = { created: [], grown: [], retentionSet: [], unchanged: [] };
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        configEntries: [{ name: 'retention.ms', value: String(s.retentionMs) }],
+      })),
+    });
+    report.created.push(...missing.map((s) => s.name));
+  }
+
+  const present = specs.filter((s) => existing.has(s.name));
+  if (present.length === 0) return report;
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
+  const configs = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name, configNames: ['retention.ms'] })),
+  });
+  for (const spec of present) {
+    let changed = false;
+    const partitions = metadata.topics.find((t) => t.name === spec.name)?.partitions.length ?? 0;
+    if (partitions < spec.partitions) {
+      await admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
+      report.grown.push(spec.name);
+      changed = true;
+    } else if (partitions > spec.partitions) {
+      logger.warn({ topic: spec.name, partitions, wanted: spec.partitions }, 'topic has more partitions than its spec; left as is');
+    }
+    const retention = configs.resources
+      .find((r) => r.resourceName === spec.name)
+      ?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+    if (retention !== String(spec.retentionMs)) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: spec.name, configEntries: [{ name: 'retention.ms', value: String(spec.retentionMs) }] },
+        ],
+      });
+      report.retentionSet.push(spec.name);
+      changed = true;
+    }
+    if (!changed) report.unchanged.push(spec.name);
+  }
+  return report;
+}

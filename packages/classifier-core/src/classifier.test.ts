@@ -1,0 +1,127 @@
+import { Classification } from '@huiying/contracts';
+import { createClassifier } from './classifier';
+import { ClassifierInputError } from './input';
+
+// The real classifier: committed user dictionary, model file and tables.
+const classifier = createClassifier({
+  registry: [
+    { id: 'debunk-2024-07', kind: 'debunked', text: '康县阳坝镇水库溃坝，下游村庄全部被淹' },
+    { id: 'stmt-2025-0612', kind: 'statement', text: '6月12日武都区两水镇发生山体滑坡，造成2人受伤，无人员死亡，伤者已送医救治' },
+  ],
+  sourceCredibility: { 'gov-weibo': 1, 'rumour-mill': 0 },
+});
+const classify = (text: string, extra: Record<string, string> = {}) => classifier.classify({ id: 't', text, ...extra });
+
+describe('emergency detection', () => {
+  it.each([
+    ['陇南市文县发生山体滑坡，已造成3人死亡', 'natural_disaster', 'landslide', 'III'],
+    ['宕昌县哈达铺镇突发泥石流，12名群众失踪，救援正在进行', 'natural_disaster', 'debris_flow', 'II'],
+    ['今天凌晨白龙江武都段发生洪水，冲毁房屋，造成2人遇难', 'natural_disaster', 'flood', 'IV'],
+    ['礼县一煤矿发生透水事故，造成十二名矿工遇难', 'accident_disaster', 'mine', 'II'],
+    ['徽县一餐馆发生集体食物中毒，二十余人送医救治', 'public_health', 'food_poisoning', 'IV'],
+    ['成县一商场发生火灾，直接经济损失1.2亿元', 'accident_disaster', 'fire', 'I'],
+  ])('%s → %s/%s level %s', (text, category, subtype, level) => {
+    const c = classify(text);
+    expect(c.emergency).toMatchObject({ flagged: true, category, subtype, level });
+    expect(c.emergency.evidence.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['文县举行山体滑坡应急演练，模拟3人被困', 'drill'],
+    ['气象台预报：明天武都区可能发生山洪和泥石流，请注意防范', 'forecast'],
+    ['汶川地震十周年：缅怀遇难同胞', 'anniversary'],
+    ['网传康县发生泥石流系谣言，当地并未发生任何灾情', 'negation'],
+    ['夏季如何预防食物中毒？小贴士请收好', 'prevention'],
+    ['手游新版本上线，玩家在游戏里遭遇大地震', 'fiction'],
+  ])('%s does not fire (%s)', (text, kind) => {
+    const c = classify(text);
+    expect(c.emergency.flagged).toBe(false);
+    expect(c.emergency.level).toBeNull();
+    expect(c.emergency.evidence.some((e) => e.rule === `suppressor:${kind}`)).toBe(true);
+  });
+
+  it.each(['公司一季度业绩滑坡，利润下降三成', '信息爆炸的时代如何读书', '楼市地震：房价大跌'])('%s is not an emergency', (text) => {
+    expect(classify(text).emergency.flagged).toBe(false);
+  });
+
+  it('a report that adds a prevention tip in another sentence still fires', () => {
+    expect(classify('西和县长道镇发生山体滑坡，造成3人死亡。请广大市民注意防范地质灾害。').emergency.flagged).toBe(true);
+  });
+});
+
+describe('routing and counties', () => {
+  it.each([
+    ['陇南市文县发生山体滑坡，已造成3人死亡', ['文县'], ['市国土资源局', '文县政府']],
+    ['礼县低保评定不公，群众投诉', ['礼县'], ['市民政局', '礼县政府']],
+    ['市里的非法集资平台跑路了', [], ['市金融办']],
+    ['碧口镇学校招生政策引发家长质疑', ['文县'], ['市教育局', '文县政府']],
+    ['武都的房价又涨了，棚改什么时候开始', ['武都区'], ['市建设局', '武都区政府']],
+    ['今天天气不错', [], []],
+  ])('%s → counties %j, departments include %j', (text, counties, departments) => {
+    const c = classify(text);
+    expect(c.counties).toEqual(counties);
+    for (const d of departments) expect(c.departments).toContain(d);
+    if (departments.length === 0) expect(c.departments).toEqual([]);
+  });
+});
+
+describe('rumour flags', () => {
+  it('a post repeating a debunked claim is flagged and linked to it', () => {
+    const c = classify('紧急！康县阳坝镇水库溃坝了，下游村庄全部被淹，赶紧转发');
+    expect(c.rumor).toMatchObject({ flagged: true, claimId: 'debunk-2024-07' });
+    expect(c.rumor.evidence.find((e) => e.rule === 'registry:repeats_debunked_claim')?.weight).toBe(4);
+  });
+
+  it('a post contradicting our published statement is flagged and linked to it', () => {
+    const c = classify('武都区两水镇山体滑坡其实死了好几个人，官方说无人员死亡是隐瞒');
+    expect(c.rumor).toMatchObject({ flagged: true, claimId: 'stmt-2025-0612' });
+  });
+
+  it.each([
+    ['rumour-mill', 2],
+    ['gov-weibo', -2],
+  ])('source %s adds %d to the rumour logit', (sourceId, weight) => {
+    const c = classify('听说明天要停水', { sourceId });
+    expect(c.rumor.evidence.find((e) => e.rule === 'source_credibility')?.weight).toBe(weight);
+  });
+
+  it('rumour cues are evidence with their learned weight', () => {
+    const c = classify('网传礼县有人死亡，紧急扩散！！');
+    const rules = c.rumor.evidence.map((e) => e.rule);
+    expect(rules).toEqual(expect.arrayContaining(['rumor_cue:hearsay', 'rumor_cue:urge_share']));
+  });
+});
+
+describe('output and bad input', () => {
+  it.each([
+    ['emoji', '😀😀 文县 🔥🔥 起火了'],
+    ['traditional', '文縣發生山體滑坡，已造成3人死亡'],
+    ['mixed scripts', 'Breaking: 武都区 landslide 滑坡 3 dead, ДТП'],
+    ['1 MB', '滑坡'.repeat(500_000)],
+    ['punctuation only', '。。。！！！'],
+  ])('%s is classified and validates', (_name, text) => {
+    const c = classify(text);
+    expect(Classification.safeParse(c).success).toBe(true);
+    expect(c.version).toBe(classifier.version);
+  });
+
+  it('traditional characters read as simplified', () => {
+    expect(classify('文縣發生山體滑坡，已造成3人死亡').emergency).toMatchObject({ flagged: true, subtype: 'landslide' });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['\u0000\u0001\u0002\ufffd\ufffd\ufffd', 'binary'],
+  ])('%j is rejected with reason %s', (text, reason) => {
+    expect(() => classify(text)).toThrow(ClassifierInputError);
+    try {
+      classify(text);
+    } catch (err) {
+      expect((err as ClassifierInputError).reason).toBe(reason);
+    }
+  });
+
+  it('the version names the rules revision and the model file', () => {
+    expect(classifier.version).toMatch(/^classifier-core@\d+\.\d+\.\d+\+r\d+\+model\.[0-9a-f]{12}\+custom\.[0-9a-f]{8}$/);
+  });
+});

@@ -1,0 +1,130 @@
+import type { EmergencyLevel } from '@huiying/contracts';
+import { CHINESE_NUMERAL_CHARS, parseQuantity } from './numerals';
+
+/**
+ * Consequences a post states (deaths, injuries, missing, direct losses) and the level they imply
+ * under the work-safety grading (生产安全事故报告和调查处理条例) that domain.md gives.
+ */
+export interface Consequences {
+  deaths: number;
+  injured: number;
+  seriouslyInjured: number;
+  missing: number;
+  lossYuan: number;
+  /** The phrases the numbers came from, for the evidence. */
+  matches: string[];
+  /** 无人员伤亡 and the like: a stated zero. */
+  noCasualties: boolean;
+}
+
+/** Lower bounds of levels I, II, III; below III is IV. Configurable: another grading is data. */
+export interface LevelThresholds {
+  I: { deaths: number; seriouslyInjured: number; lossYuan: number };
+  II: { deaths: number; seriouslyInjured: number; lossYuan: number };
+  III: { deaths: number; seriouslyInjured: number; lossYuan: number };
+}
+
+export const DEFAULT_LEVEL_THRESHOLDS: LevelThresholds = {
+  I: { deaths: 30, seriouslyInjured: 100, lossYuan: 1e8 },
+  II: { deaths: 10, seriouslyInjured: 50, lossYuan: 5e7 },
+  III: { deaths: 3, seriouslyInjured: 10, lossYuan: 1e7 },
+};
+
+const NUM = `(?:[0-9][0-9,.]*[万千百]?|[${CHINESE_NUMERAL_CHARS}]+|[数几][十百千]|[上成近][百千万]|十[几多余])[余多]?`;
+const WHO = `(?:人|名|位|个人|口人)`;
+// Up to 6 characters between the count and the verb: 12名矿工遇难, 3人当场死亡.
+const GAP = `[^，。,；;！!？?\\n0-9]{0,6}?`;
+const DEATH = `(?:死亡|遇难|丧生|身亡|罹难|殒命|丧命|溺亡|不治)`;
+const INJURY = `(?:重伤|受伤|轻伤|伤)`;
+const MISSING = `(?:失踪|下落不明|失联)`;
+
+type Kind = 'death' | 'injury' | 'missing';
+const PATTERNS: ReadonlyArray<[Kind, RegExp]> = [
+  ['death', new RegExp(`(${NUM})${WHO}${GAP}${DEATH}`, 'g')],
+  ['death', new RegExp(`${DEATH}(?:人数)?(?:已)?(?:上升|增加|升|增)?(?:至|到|为|达)?(${NUM})${WHO}?`, 'g')],
+  ['injury', new RegExp(`(${NUM})${WHO}${GAP}(${INJURY})`, 'g')],
+  ['injury', new RegExp(`(重伤|受伤)(?:人数)?(?:已)?(?:上升|增加|升|增)?(?:至|到|为|达)?(${NUM})${WHO}?`, 'g')],
+  ['missing', new RegExp(`(${NUM})${WHO}${GAP}${MISSING}`, 'g')],
+  ['missing', new RegExp(`${MISSING}(?:人数)?(?:至|到|为|达)?(${NUM})${WHO}`, 'g')],
+];
+// 3死5伤, 一死两伤
+const SHORT_RE = new RegExp(`(${NUM})死(?:(${NUM})(重伤|伤))?`, 'g');
+const LOSS_RE = new RegExp(
+  `(?:经济)?损失(?:约|达|超过|超|逾|近|高达|共计|初步估计|估计)*(${NUM})(亿|万|千万)?元`,
+  'g',
+);
+const NO_CASUALTIES_RE = /(无|未造成|没有造成|未发生|暂无|没有)(人员)?(伤亡|人员伤亡|人员死亡)/;
+// Quick gate: most posts state no numbers of victims, and the regexes above are the costly part.
+const GATE_RE = /[死亡伤难踪联损]/;
+
+function quantity(s: string | undefined): number | null {
+  if (s === undefined) return null;
+  return parseQuantity(s)?.value ?? null;
+}
+
+export function extractConsequences(text: string): Consequences {
+  const c: Consequences = {
+    deaths: 0,
+    injured: 0,
+    seriouslyInjured: 0,
+    missing: 0,
+    lossYuan: 0,
+    matches: [],
+    noCasualties: false,
+  };
+  if (!GATE_RE.test(text)) return c;
+  c.noCasualties = NO_CASUALTIES_RE.test(text);
+  for (const [kind, re] of PATTERNS) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const n = quantity(kind === 'injury' && /^(重伤|受伤)/.test(m[0]) ? m[2] : m[1]);
+      if (n === null || n <= 0 || n > 1e6) continue;
+      c.matches.push(m[0]);
+      // Reports update upwards (死亡人数升至…), so the largest stated number stands.
+      if (kind === 'death') c.deaths = Math.max(c.deaths, n);
+      else if (kind === 'missing') c.missing = Math.max(c.missing, n);
+      else {
+        c.injured = Math.max(c.injured, n);
+        if (m[0].includes('重伤')) c.seriouslyInjured = Math.max(c.seriouslyInjured, n);
+      }
+    }
+  }
+  SHORT_RE.lastIndex = 0;
+  for (let m = SHORT_RE.exec(text); m !== null; m = SHORT_RE.exec(text)) {
+    const d = quantity(m[1]);
+    if (d === null || d <= 0) continue;
+    c.matches.push(m[0]);
+    c.deaths = Math.max(c.deaths, d);
+    const i = quantity(m[2]);
+    if (i !== null) c.injured = Math.max(c.injured, i);
+  }
+  LOSS_RE.lastIndex = 0;
+  for (let m = LOSS_RE.exec(text); m !== null; m = LOSS_RE.exec(text)) {
+    const n = quantity(m[1]);
+    if (n === null) continue;
+    const unit = m[2] === '亿' ? 1e8 : m[2] === '千万' ? 1e7 : m[2] === '万' ? 1e4 : 1;
+    c.matches.push(m[0]);
+    c.lossYuan = Math.max(c.lossYuan, n * unit);
+  }
+  return c;
+}
+
+export function hasStatedCasualties(c: Consequences): boolean {
+  return c.deaths + c.injured + c.missing > 0;
+}
+
+/**
+ * The level the stated consequences imply. Missing persons count with the dead, as the grading
+ * does in practice; a plain 受伤 counts as serious when no 重伤 figure is given, since a post
+ * rarely distinguishes and the duty officer confirms the level (an over-estimate is the safer
+ * error here).
+ */
+export function levelOf(c: Consequences, t: LevelThresholds = DEFAULT_LEVEL_THRESHOLDS): EmergencyLevel {
+  const deaths = c.deaths + c.missing;
+  const serious = c.seriouslyInjured > 0 ? c.seriouslyInjured : c.injured;
+  for (const level of ['I', 'II', 'III'] as const) {
+    const th = t[level];
+    if (deaths >= th.deaths || serious >= th.seriouslyInjured || c.lossYuan >= th.lossYuan) return level;
+  }
+  return 'IV';
+}

@@ -1,0 +1,190 @@
+import type { EmergencyCategory, EmergencyLevel, Evidence } from '@huiying/contracts';
+import {
+  type Consequences,
+  DEFAULT_LEVEL_THRESHOLDS,
+  extractConsequences,
+  hasStatedCasualties,
+  type LevelThresholds,
+  levelOf,
+} from './consequences';
+import { DEFAULT_SUBTYPES, FACT_CUES, SUPPRESSORS, type SubtypeEntry } from './emergency-lexicon';
+import { createTermMatcher, escapeRegex, type TermMatcher } from './term-matcher';
+
+export interface EmergencyRuleOptions {
+  subtypes?: SubtypeEntry[];
+  factCues?: string[];
+  suppressors?: Record<string, string[]>;
+  levelThresholds?: LevelThresholds;
+}
+
+/** What the rules found in one text; the classifier combines it with the model. */
+export interface EmergencyFindings {
+  subtype: string | null;
+  category: EmergencyCategory | null;
+  /** Sum of the best subtype's term weights, capped at 2. */
+  eventWeight: number;
+  eventTerms: string[];
+  factTerms: string[];
+  /** Suppressor kind → the terms that matched anywhere. */
+  suppressed: Map<string, string[]>;
+  /**
+   * Veto kind → terms, set only when every sentence naming the event also carries a veto word
+   * (文县举行山体滑坡应急演练). A report that states the event plainly in one sentence and adds
+   * 请注意防范 in another is not vetoed.
+   */
+  vetoes: Map<string, string[]>;
+  consequences: Consequences;
+  level: EmergencyLevel;
+  /** Rule names, fed to the model as features so it learns how much each is worth. */
+  features: string[];
+}
+
+/** Suppressor kinds that veto a flag outright (spec: these must not fire). */
+export const VETO_KINDS = ['drill', 'forecast', 'negation', 'prevention', 'anniversary', 'fiction'] as const;
+
+export interface EmergencyRules {
+  find(text: string): EmergencyFindings;
+  readonly levelThresholds: LevelThresholds;
+}
+
+export function createEmergencyRules(opts: EmergencyRuleOptions = {}): EmergencyRules {
+  const subtypes = opts.subtypes ?? DEFAULT_SUBTYPES;
+  const events: TermMatcher<SubtypeEntry> = createTermMatcher(
+    subtypes.flatMap((entry) => entry.patterns.map((pattern) => ({ pattern, value: entry }))),
+  );
+  const facts = createTermMatcher((opts.factCues ?? FACT_CUES).map((t) => ({ pattern: escapeRegex(t), value: t })));
+  const suppressors = createTermMatcher(
+    Object.entries(opts.suppressors ?? SUPPRESSORS).flatMap(([kind, terms]) =>
+      terms.map((t) => ({ pattern: escapeRegex(t), value: kind })),
+    ),
+  );
+  const levelThresholds = opts.levelThresholds ?? DEFAULT_LEVEL_THRESHOLDS;
+
+  return {
+    levelThresholds,
+    find(text) {
+      const bySubtype = new Map<SubtypeEntry, string[]>();
+      const eventMatches = events.matchAll(text);
+      for (const m of eventMatches) {
+        const terms = bySubtype.get(m.value) ?? [];
+        if (!terms.includes(m.term)) terms.push(m.term);
+        bySubtype.set(m.value, terms);
+      }
+      let best: SubtypeEntry | null = null;
+      let bestWeight = 0;
+      let eventTerms: string[] = [];
+      for (const [entry, terms] of bySubtype) {
+        // A second distinct term of the same subtype adds half: 山体滑坡 + 塌方 is surer than one.
+        const w = Math.min(2, entry.weight * (1 + 0.5 * (terms.length - 1)));
+        if (w > bestWeight) {
+          best = entry;
+          bestWeight = w;
+          eventTerms = terms;
+        }
+      }
+      const factTerms = [...new Set(facts.matchAll(text).map((m) => m.term))];
+      const suppressed = new Map<string, string[]>();
+      const suppressorMatches = suppressors.matchAll(text);
+      for (const m of suppressorMatches) {
+        const terms = suppressed.get(m.value) ?? [];
+        if (!terms.includes(m.term)) terms.push(m.term);
+        suppressed.set(m.value, terms);
+      }
+      const vetoes = findVetoes(text, eventMatches, suppressorMatches);
+      const consequences = extractConsequences(text);
+      const features: string[] = [];
+      for (const entry of bySubtype.keys()) features.push(`ev:${entry.subtype}`, `cat:${entry.category}`);
+      if (factTerms.length > 0) features.push('fact', factTerms.length >= 3 ? 'fact3' : 'fact1');
+      for (const kind of suppressed.keys()) features.push(`sup:${kind}`);
+      if (consequences.deaths > 0) features.push('cas:death');
+      if (consequences.injured > 0) features.push('cas:injury');
+      if (consequences.missing > 0) features.push('cas:missing');
+      if (consequences.lossYuan > 0) features.push('cas:loss');
+      if (consequences.noCasualties) features.push('cas:none');
+      if (best !== null && factTerms.length > 0) features.push('ev+fact');
+      if (best !== null && hasStatedCasualties(consequences)) features.push('ev+cas');
+      return {
+        subtype: best?.subtype ?? null,
+        category: best?.category ?? null,
+        eventWeight: bestWeight,
+        eventTerms,
+        factTerms,
+        suppressed,
+        vetoes,
+        consequences,
+        level: levelOf(consequences, levelThresholds),
+        features,
+      };
+    },
+  };
+}
+
+const SENTENCE_END_RE = /[。！？!?；;\n]/g;
+const VETO_SET: ReadonlySet<string> = new Set(VETO_KINDS);
+
+function findVetoes(
+  text: string,
+  eventMatches: ReadonlyArray<{ index: number }>,
+  suppressorMatches: ReadonlyArray<{ index: number; term: string; value: string }>,
+): Map<string, string[]> {
+  const vetoes = new Map<string, string[]>();
+  const relevant = suppressorMatches.filter((m) => VETO_SET.has(m.value));
+  if (relevant.length === 0) return vetoes;
+  const ends: number[] = [];
+  SENTENCE_END_RE.lastIndex = 0;
+  for (let m = SENTENCE_END_RE.exec(text); m !== null; m = SENTENCE_END_RE.exec(text)) ends.push(m.index);
+  const sentenceOf = (i: number): number => {
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid]! < i) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const eventSentences = new Set(eventMatches.map((m) => sentenceOf(m.index)));
+  const bySentence = new Map<number, typeof relevant>();
+  for (const m of relevant) {
+    const s = sentenceOf(m.index);
+    bySentence.set(s, [...(bySentence.get(s) ?? []), m]);
+  }
+  // No event word at all (the model flagged on other words): a short post with a veto word
+  // anywhere is vetoed; a long one is left to the model.
+  const sentences = eventSentences.size > 0 ? [...eventSentences] : text.length < 200 ? [...bySentence.keys()] : [];
+  if (sentences.length === 0 || !sentences.every((s) => bySentence.has(s))) return vetoes;
+  for (const s of sentences) {
+    for (const m of bySentence.get(s)!) {
+      const terms = vetoes.get(m.value) ?? [];
+      if (!terms.includes(m.term)) terms.push(m.term);
+      vetoes.set(m.value, terms);
+    }
+  }
+  return vetoes;
+}
+
+/** The evidence lines of the rule findings, weights as they entered the decision. */
+export function emergencyRuleEvidence(f: EmergencyFindings): Evidence[] {
+  const out: Evidence[] = [];
+  if (f.subtype !== null) {
+    out.push({ rule: `event_term:${f.subtype}`, terms: f.eventTerms, weight: round(f.eventWeight) });
+  }
+  if (f.factTerms.length > 0) out.push({ rule: 'fact_cue', terms: f.factTerms.slice(0, 8), weight: 0 });
+  if (f.consequences.matches.length > 0) {
+    const c = f.consequences;
+    out.push({
+      rule: 'stated_consequences',
+      terms: f.consequences.matches.slice(0, 8),
+      weight: 0,
+      note: `deaths ${c.deaths}, injured ${c.injured} (serious ${c.seriouslyInjured}), missing ${c.missing}, loss ¥${c.lossYuan} → level ${f.level}`,
+    });
+  }
+  for (const [kind, terms] of f.suppressed) {
+    out.push({ rule: `suppressor:${kind}`, terms, weight: 0 });
+  }
+  return out;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,15 @@
+export { createClassifier, RULES_REVISION } from './classifier';
+export type { Analysis, ClassifierOptions, Classifier, ClassifyInput } from './classifier';
+export { ClassifierInputError, DEFAULT_MAX_CHARS, normalizeText } from './input';
+export type { RejectionReason } from './input';
+export { DEFAULT_LEVEL_THRESHOLDS, extractConsequences, levelOf } from './consequences';
+export type { Consequences, LevelThresholds } from './consequences';
+export { parseQuantity, parseChineseInteger } from './numerals';
+export { loadDefaultRegion, loadDefaultRoutingTable } from './routing';
+export type { Region, RoutingTopic, County } from './routing';
+export type { RegistryClaim } from './rumor-rules';
+export { DEFAULT_SUBTYPES } from './emergency-lexicon';
+export type { SubtypeEntry } from './emergency-lexicon';
+export { loadModelFile, parseModelFile, DEFAULT_MODEL_PATH } from './model-file';
+export type { Segmenter } from './segmenter';
+export { jiebaSegmenter } from './segmenter';

@@ -1,0 +1,11 @@
+export * from './errors';
+export * from './calendar';
+export * from './calendar-loader';
+export * from './policy';
+export * from './policy-loader';
+export * from './tracked-clock';
+export * from './plan';
+export * from './schedule';
+export * from './disclosure';
+export * from './figures';
+export { MINUTE_MS, HOUR_MS, DAY_MS } from './time';

@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import type { Classification, EmergencyLevel, IncidentKind, Post } from '@huiying/contracts';
+
+/** What correlation needs to know of an open incident. */
+export interface OpenIncident {
+  id: string;
+  kind: IncidentKind;
+  subtype: string | null;
+  category: string | null;
+  counties: string[];
+  keyTerms: string[];
+  /** publishedAt of the newest post in it. */
+  lastPostAt: string;
+  /**
+   * `repostFingerprint` of its posts' texts (distinct ones). Optional: without it the
+   * near-duplicate signal is off and correlation rests on places and key terms alone.
+   */
+  fingerprints?: string[];
+}
+
+export interface CorrelationPolicy {
+  /** A post joins only an incident whose newest post is at most this old. Default 6 h. */
+  windowMs: number;
+  /** Share of key terms two texts must have in common (Jaccard) with no county in common. */
+  minTermOverlap: number;
+  /**
+   * Key terms that name a place finer than a county (town, township, village). Two posts naming
+   * different ones are about different events even in the same county and of the same subtype.
+   * Default: Chinese place-name endings, so no city's gazetteer is built in.
+   */
+  localityPattern: RegExp;
+  /**
+   * Fewest letters and digits a copied text needs for a repost fingerprint: shorter ones
+   * (现场视频，太吓人了) are too generic to say two posts are one event. Default 16.
+   */
+  fingerprintMinChars: number;
+}
+
+export const defaultCorrelationPolicy: CorrelationPolicy = {
+  windowMs: 6 * 60 * 60 * 1000,
+  minTermOverlap: 0.35,
+  localityPattern: /(镇|乡|村|街道|社区)$/,
+  fingerprintMinChars: 16,
+};
+
+/** A post worth an incident: an emergency or a rumour flag. */
+export function incidentKindOf(classification: Classification): IncidentKind | null {
+  if (classification.emergency.flagged) return 'emergency';
+  if (classification.rumor.flagged) return 'rumor';
+  return null;
+}
+
+export type CorrelationDecision =
+  | { action: 'join'; incidentId: string; because: string }
+  | { action: 'open'; incidentId: string; because: string };
+
+/**
+ * Same event or a new one. A post joins the open incident of the same kind and subtype whose
+ * newest post is within the window and that is about the same event, by the strongest signal:
+ *
+ * 1. near-duplicate text: the post's repost fingerprint is one of the incident's (a repost or a
+ *    copy under a comment, even one whose place sat in a title it did not copy);
+ * 2. the same locality (town, village) among the key terms;
+ * 3. the same county;
+ * 4. enough key terms in common (Jaccard ≥ minTermOverlap).
+ *
+ * A place conflict vetoes all four: when both name localities and share none, or both name
+ * counties and share none, they are different events, however alike the wording (official
+ * templates make unrelated posts alike). The best-scoring incident wins. Otherwise the post opens
+ * an incident whose id derives from the post, so redoing the same decision yields the same id.
+ */
+export function correlate(
+  post: Pick<Post, 'id' | 'publishedAt'> & Partial<Pick<Post, 'text'>>,
+  classification: Classification,
+  open: ReadonlyArray<OpenIncident>,
+  policy: CorrelationPolicy = defaultCorrelationPolicy,
+): CorrelationDecision {
+  const kind = incidentKindOf(classification);
+  const postAt = Date.parse(post.publishedAt);
+  const localities = classification.keyTerms.filter((t) => policy.localityPattern.test(t));
+  const fingerprint = post.text !== undefined ? repostFingerprint(post.text, policy.fingerprintMinChars) : null;
+  let best: { incident: OpenIncident; score: number; because: string } | undefined;
+  for (const incident of open) {
+    if (incident.kind !== kind) continue;
+    if (Math.abs(postAt - Date.parse(incident.lastPostAt)) > policy.windowMs) continue;
+    if (kind === 'emergency') {
+      const subtype = classification.emergency.subtype;
+      if (subtype && incident.subtype && subtype !== incident.subtype) continue;
+    }
+    const incidentLocalities = incident.keyTerms.filter((t) => policy.localityPattern.test(t));
+    const sharedLocalities = intersect(localities, incidentLocalities);
+    if (localities.length > 0 && incidentLocalities.length > 0 && sharedLocalities.length === 0) continue;
+    const sharedCounties = intersect(classification.counties, incident.counties);
+    if (classification.counties.length > 0 && incident.counties.length > 0 && sharedCounties.length === 0) continue;
+
+    const overlap = jaccard(classification.keyTerms, incident.keyTerms);
+    let score: number;
+    let because: string;
+    if (fingerprint !== null && incident.fingerprints?.includes(fingerprint)) {
+      score = 4 + overlap;
+      because = 'near-duplicate text of a post in it';
+    } else if (sharedLocalities.length > 0) {
+      score = 3 + overlap;
+      because = `same locality (${sharedLocalities.join('、')}) within the window`;
+    } else if (sharedCounties.length > 0) {
+      score = 1 + overlap;
+      because = `same county (${sharedCounties.join('、')}) within the window`;
+    } else if (overlap >= policy.minTermOverlap) {
+      score = overlap;
+      because = `key terms overlap ${overlap.toFixed(2)}`;
+    } else {
+      continue;
+    }
+    if (!best || score > best.score) best = { incident, score, because };
+  }
+  if (best) return { action: 'join', incidentId: best.incident.id, because: best.because };
+  return { action: 'open', incidentId: incidentIdFor(post.id), because: 'no open incident about the same event' };
+}
+
+/**
+ * Markers a repost puts before the text it copies: a `//@name:` chain (the copied text is
+ * after the last one), 转发 / 转 / 扩散 with their brackets, possibly after a short comment.
+ */
+const REPOST_CHAIN = /\/\/@[^:：]{1,40}[:：]/g;
+const REPOST_LEAD = /^.{0,20}?(转发微博|转发|【?转】|扩散[！!])/u;
+const LEADING_NOISE = /^[^\p{L}\p{N}]+/u;
+
+/**
+ * The fingerprint of the text a post copies, or null when it is too short to tell copies apart.
+ * Reposts prepend (转发：…, comment//@user:…), so the copied text is what is left after the
+ * last `//@name:` and after leading 转发 markers (with a comment of up to 20 characters before
+ * them); the fingerprint hashes its letters and digits, NFKC and lower-case, with punctuation,
+ * brackets, spaces, URLs and @mentions removed. A copy under a new comment, with other
+ * punctuation or full-width digits gets the same fingerprint; an edited copy does not.
+ */
+export function repostFingerprint(text: string, minChars: number = defaultCorrelationPolicy.fingerprintMinChars): string | null {
+  let body = text.normalize('NFKC');
+  let chainEnd = -1;
+  for (const m of body.matchAll(REPOST_CHAIN)) chainEnd = m.index + m[0].length;
+  if (chainEnd >= 0 && chainEnd < body.length) body = body.slice(chainEnd);
+  // A repost of a repost stacks markers (转发微博 转发：…): strip until none leads.
+  for (let stripped = body.replace(LEADING_NOISE, ''); ; ) {
+    const next = stripped.replace(REPOST_LEAD, '').replace(LEADING_NOISE, '');
+    if (next === stripped || next === '') break;
+    stripped = next;
+    body = next;
+  }
+  const letters = body
+    .replace(/https?:\/\/\S+/g, '')
+    .replace(/@[^\s:：]{1,30}/g, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
+  if (Array.from(letters).length < minChars) return null;
+  return createHash('sha256').update(letters).digest('hex').slice(0, 16);
+}
+
+export function incidentIdFor(firstPostId: string): string {
+  return `inc-${createHash('sha256').update(firstPostId).digest('hex').slice(0, 20)}`;
+}
+
+const LEVEL_RANK: Record<EmergencyLevel, number> = { I: 4, II: 3, III: 2, IV: 1 };
+
+/** The graver of two levels (I is the gravest); null counts as none. */
+export function graverLevel(a: EmergencyLevel | null, b: EmergencyLevel | null): EmergencyLevel | null {
+  if (!a) return b;
+  if (!b) return a;
+  return LEVEL_RANK[a] >= LEVEL_RANK[b] ? a : b;
+}
+
+export function isMajor(level: EmergencyLevel | null): boolean {
+  return level === 'I' || level === 'II';
+}
+
+function intersect(a: readonly string[], b: readonly string[]): string[] {
+  const set = new Set(b);
+  return [...new Set(a)].filter((x) => set.has(x));
+}
+
+function jaccard(a: readonly string[], b: readonly string[]): number {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  if (sa.size === 0 || sb.size === 0) return 0;
+  let shared = 0;
+  for (const x of sa) if (sb.has(x)) shared++;
+  return shared / (sa.size + sb.size - shared);
+}

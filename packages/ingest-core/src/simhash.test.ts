@@ -1,0 +1,75 @@
+import { hammingDistance, simhash, simhashBands, simhashOf, textFeatures } from './simhash';
+
+const rumour = '网传文县城关镇发生山体滑坡，已造成三人死亡，十二名群众被困，请大家转发扩散，注意安全';
+
+describe('simhash', () => {
+  it('is 16 hex digits and deterministic', () => {
+    expect(simhash(rumour)).toMatch(/^[0-9a-f]{16}$/);
+    expect(simhash(rumour)).toBe(simhash(rumour));
+  });
+
+  it.each([
+    ['punctuation and spacing only', `${rumour.replace(/，/g, ' ')}！！`, 3],
+    ['a repost prefix', `转发微博 ${rumour}`, 6],
+    ['one numeral written as a digit', rumour.replace('三', '３'), 10],
+  ])('a near copy (%s) is within %i bits', (_name, copy, maxDistance) => {
+    expect(hammingDistance(simhash(rumour), simhash(copy))).toBeLessThanOrEqual(maxDistance);
+  });
+
+  it('an unrelated text is far', () => {
+    const other = '市财政局发布二〇二五年政府债务情况说明，全年地方政府债务余额控制在限额以内';
+    expect(hammingDistance(simhash(rumour), simhash(other))).toBeGreaterThan(12);
+  });
+
+  it('accepts segmenter tokens instead of shingles', () => {
+    expect(simhashOf(['文县', '滑坡', '死亡'])).toBe(simhashOf(['文县', '滑坡', '死亡']));
+    expect(simhashOf(['文县', '滑坡'])).not.toBe(simhashOf(['礼县', '洪水']));
+  });
+});
+
+describe('textFeatures', () => {
+  it.each([
+    ['CJK trigrams', '山体滑坡', ['山体滑', '体滑坡']],
+    ['Latin words whole, punctuation dropped', 'CNN, Ward!', ['cnn', 'ward']],
+    ['a single CJK char', '谣', ['谣']],
+    ['mixed', 'G75高速', ['g75', '高速']],
+  ])('%s', (_name, text, features) => {
+    expect(textFeatures(text)).toEqual(features);
+  });
+
+  it('takes another shingle length', () => {
+    expect(textFeatures('山体滑坡', { shingle: 2 })).toEqual(['山体', '体滑', '滑坡']);
+  });
+});
+
+describe('hammingDistance', () => {
+  it.each([
+    ['0000000000000000', '0000000000000000', 0],
+    ['0000000000000000', 'ffffffffffffffff', 64],
+    ['8000000000000001', '0000000000000000', 2],
+    ['00000000ffffffff', '0000000000000000', 32],
+  ])('%s vs %s', (a, b, d) => {
+    expect(hammingDistance(a, b)).toBe(d);
+  });
+});
+
+describe('simhashBands', () => {
+  it.each([
+    [3, 4],
+    [0, 1],
+    [5, 6],
+  ])('threshold %i gives %i bands', (threshold, count) => {
+    expect(simhashBands('0123456789abcdef', threshold)).toHaveLength(count);
+  });
+
+  it('hashes within the threshold share a band (pigeonhole)', () => {
+    const a = 'ffff0000ffff0000';
+    const b = 'fffe0001ffff0001'; // 3 bits apart
+    const shared = simhashBands(a, 3).filter((band) => simhashBands(b, 3).includes(band));
+    expect(shared.length).toBeGreaterThan(0);
+  });
+
+  it('splits exactly into the given bits', () => {
+    expect(simhashBands('0123456789abcdef', 3)).toEqual(['0:123', '1:4567', '2:89ab', '3:cdef']);
+  });
+});

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { Bus } from '@huiying/bus';
+import { messageDefByType, type MessageDef } from '@huiying/contracts';
+import type { Logger } from '@huiying/telemetry';
+
+/** The part of a database connection the outbox needs (a transaction or the pool). */
+export interface Queryable {
+  query<T = any>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+}
+
+export interface OutboxEntry<P> {
+  def: MessageDef<string, any>;
+  payload: P;
+  key: string;
+  traceId: string;
+  occurredAt?: Date;
+  /** A deterministic id makes the event the same event if the transaction is ever redone. */
+  id?: string;
+}
+
+/**
+ * Records an event in the same transaction as the state it describes. Validates the payload
+ * now, so a bad event fails the transaction instead of poisoning the topic later.
+ */
+export async function enqueueEvent<P>(tx: Queryable, entry: OutboxEntry<P>): Promise<string> {
+  const parsed = entry.def.payload.safeParse(entry.payload);
+  if (!parsed.success) {
+    throw new Error(`outbox: ${entry.def.type} payload is invalid: ${parsed.error.message}`);
+  }
+  const id = entry.id ?? randomUUID();
+  await tx.query(
+    `INSERT INTO outbox (id, topic, type, key, trace_id, payload, occurred_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+    [id, entry.def.topic, entry.def.type, entry.key, entry.traceId, JSON.stringify(parsed.data), (entry.occurredAt ?? new Date()).toISOString()],
+  );
+  return id;
+}
+
+export interface OutboxRelayOptions {
+  db: Queryable & { transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> };
+  bus: Bus;
+  logger: Logger;
+  /** How often leftovers (from a crash between commit and publish) are swept. Default 1 s. */
+  sweepIntervalMs?: number;
+  batchSize?: number;
+}
+
+export interface OutboxRelay {
+  /** Publishes everything pending now; call right after a commit that enqueued events. */
+  flush(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  seq: string;
+  id: string;
+  type: string;
+  key: string;
+  trace_id: string;
+  payload: unknown;
+  occurred_at: string | Date;
+}
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const batchSize = options.batchSize ?? 500;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let again = false;
+
+  // Rows are locked while published (SKIP LOCKED), so several relays — one per instance — never
+  // publish one row twice at the same time; a relay that dies mid-batch leaves them for the next.
+  async function flushOnce(): Promise<number> {
+    return options.db.transaction(async (tx) => {
+      const { rows } = await tx.query<OutboxRow>(
+        `SELECT seq, id, type, key, trace_id, payload, occurred_at FROM outbox
+          WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      );
+      if (rows.length === 0) return 0;
+      // Publish per definition in order; one batch per type keeps per-key order within the batch.
+      for (const group of groupConsecutiveByType(rows)) {
+        const def = messageDefByType(group[0]!.type);
+        if (!def) throw new Error(`outbox: no message definition for type ${group[0]!.type}`);
+        const payloadOf = (row: OutboxRow) => (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload);
+        await options.bus.publishBatch(
+          def,
+          group.map((row) => ({
+            payload: payloadOf(row),
+            options: { key: row.key, traceId: row.trace_id, id: row.id, occurredAt: new Date(row.occurred_at) },
+          })),
+        );
+      }
+      await tx.query(`UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+      return rows.length;
+    });
+  }
+
+  async function drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await flushOnce();
+      total += n;
+      if (n < batchSize) return total;
+    }
+  }
+
+  async function flush(): Promise<number> {
+    // Coalesce concurrent calls: one drain at a time, and one more if asked while running.
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let total = 0;
+      do {
+        again = false;
+        total += await drain();
+      } while (again);
+      return total;
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  return {
+    flush,
+    start() {
+      const sweep = () => {
+        flush()
+          .catch((error) => options.logger.error({ err: error }, 'outbox sweep failed; will retry'))
+          .finally(() => {
+            if (timer) timer = setTimeout(sweep, options.sweepIntervalMs ?? 1000);
+          });
+      };
+      timer = setTimeout(sweep, 0);
+    },
+    async stop() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+function groupConsecutiveByType(rows: OutboxRow[]): OutboxRow[][] {
+  const groups: OutboxRow[][] = [];
+  for (const row of rows) {
+    const last = groups[groups.length - 1];
+    if (last && last[0]!.type === row.type) last.push(row);
+    else groups.push([row]);
+  }
+  return groups;
+}

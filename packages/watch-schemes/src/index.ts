@@ -1,0 +1,4 @@
+export * from './expression';
+export * from './matcher';
+export * from './normalize';
+export * from './scheme';

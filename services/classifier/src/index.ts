@@ -1,0 +1,2 @@
+export * from './classifier-worker';
+export * from './classify.step';

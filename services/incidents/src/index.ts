@@ -1,0 +1,2 @@
+export * from './correlate.step';
+export * from './incident-worker';

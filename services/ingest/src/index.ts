@@ -1,0 +1,3 @@
+export * from './ingest-app';
+export * from './post-input';
+export * from './webhook.routes';

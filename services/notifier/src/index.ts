@@ -1,0 +1,2 @@
+export * from './alert-recorder';
+export * from './alert-rules';
