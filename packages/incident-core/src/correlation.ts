@@ -77,23 +77,33 @@ export function correlate(
 ): CorrelationDecision {
   const kind = incidentKindOf(classification);
   const postAt = Date.parse(post.publishedAt);
-  const localities = classification.keyTerms.filter((t) => policy.localityPattern.test(t));
+  const subtype = classification.emergency.subtype;
+  // The post's side is computed once; per candidate only lookups, since the repository hands
+  // over up to 500 candidates for every flagged post.
+  const terms = new Set(classification.keyTerms);
+  const localities = new Set([...terms].filter((t) => policy.localityPattern.test(t)));
+  const counties = new Set(classification.counties);
   const fingerprint = post.text !== undefined ? repostFingerprint(post.text, policy.fingerprintMinChars) : null;
   let best: { incident: OpenIncident; score: number; because: string } | undefined;
   for (const incident of open) {
     if (incident.kind !== kind) continue;
+    if (kind === 'emergency' && subtype && incident.subtype && subtype !== incident.subtype) continue;
     if (Math.abs(postAt - Date.parse(incident.lastPostAt)) > policy.windowMs) continue;
-    if (kind === 'emergency') {
-      const subtype = classification.emergency.subtype;
-      if (subtype && incident.subtype && subtype !== incident.subtype) continue;
-    }
-    const incidentLocalities = incident.keyTerms.filter((t) => policy.localityPattern.test(t));
-    const sharedLocalities = intersect(localities, incidentLocalities);
-    if (localities.length > 0 && incidentLocalities.length > 0 && sharedLocalities.length === 0) continue;
-    const sharedCounties = intersect(classification.counties, incident.counties);
-    if (classification.counties.length > 0 && incident.counties.length > 0 && sharedCounties.length === 0) continue;
 
-    const overlap = jaccard(classification.keyTerms, incident.keyTerms);
+    let sharedTerms = 0;
+    const sharedLocalities: string[] = [];
+    for (const t of incident.keyTerms) {
+      if (!terms.has(t)) continue;
+      sharedTerms++;
+      if (localities.has(t)) sharedLocalities.push(t);
+    }
+    if (localities.size > 0 && sharedLocalities.length === 0 && incident.keyTerms.some((t) => policy.localityPattern.test(t))) continue;
+    const sharedCounties = incident.counties.filter((c) => counties.has(c));
+    if (counties.size > 0 && incident.counties.length > 0 && sharedCounties.length === 0) continue;
+
+    // Key terms of an incident are distinct (the repository keeps them as a set).
+    const union = terms.size + incident.keyTerms.length - sharedTerms;
+    const overlap = terms.size === 0 || incident.keyTerms.length === 0 ? 0 : sharedTerms / union;
     let score: number;
     let because: string;
     if (fingerprint !== null && incident.fingerprints?.includes(fingerprint)) {
@@ -104,7 +114,7 @@ export function correlate(
       because = `same locality (${sharedLocalities.join('、')}) within the window`;
     } else if (sharedCounties.length > 0) {
       score = 1 + overlap;
-      because = `same county (${sharedCounties.join('、')}) within the window`;
+      because = `same county (${[...new Set(sharedCounties)].join('、')}) within the window`;
     } else if (overlap >= policy.minTermOverlap) {
       score = overlap;
       because = `key terms overlap ${overlap.toFixed(2)}`;
@@ -169,18 +179,4 @@ export function graverLevel(a: EmergencyLevel | null, b: EmergencyLevel | null):
 
 export function isMajor(level: EmergencyLevel | null): boolean {
   return level === 'I' || level === 'II';
-}
-
-function intersect(a: readonly string[], b: readonly string[]): string[] {
-  const set = new Set(b);
-  return [...new Set(a)].filter((x) => set.has(x));
-}
-
-function jaccard(a: readonly string[], b: readonly string[]): number {
-  const sa = new Set(a);
-  const sb = new Set(b);
-  if (sa.size === 0 || sb.size === 0) return 0;
-  let shared = 0;
-  for (const x of sa) if (sb.has(x)) shared++;
-  return shared / (sa.size + sb.size - shared);
 }
