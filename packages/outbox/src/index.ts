@@ -65,6 +65,7 @@ interface OutboxRow {
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 500;
   let timer: NodeJS.Timeout | undefined;
+  let sweeping = false;
   let running: Promise<number> | undefined;
   let again = false;
 
@@ -127,16 +128,20 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   return {
     flush,
     start() {
+      if (sweeping) return;
+      sweeping = true;
       const sweep = () => {
         flush()
           .catch((error) => options.logger.error({ err: error }, 'outbox sweep failed; will retry'))
           .finally(() => {
-            if (timer) timer = setTimeout(sweep, options.sweepIntervalMs ?? 1000);
+            // A sweep that was running when stop() came must not schedule another.
+            if (sweeping) timer = setTimeout(sweep, options.sweepIntervalMs ?? 1000);
           });
       };
       timer = setTimeout(sweep, 0);
     },
     async stop() {
+      sweeping = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
       await running?.catch(() => undefined);

@@ -18,7 +18,6 @@ export interface HealthRoutesOptions {
  * `/healthz` says the process is alive; `/readyz` says its dependencies answer (503 with the
  * failing ones otherwise); `/metrics` is Prometheus text.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server/type provider will do
 export function registerHealthRoutes(app: FastifyInstance<any, any, any, any, any>, options: HealthRoutesOptions): void {
   app.get('/healthz', async () => ({ status: 'ok', service: options.service }));
   app.get('/readyz', async (_request, reply) => {
