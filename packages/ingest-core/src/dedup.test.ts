@@ -22,9 +22,21 @@ describe('checkDuplicate', () => {
   });
 
   it.each<[string, Partial<Post>, object]>([
-    ['same URL from another source', { id: 'rss:9', sourceId: 'rss', nativeId: '9', text: '完全不同的文字内容，长度足够长，用于测试近似去重的阈值' }, { kind: 'exact', of: 'weibo:1', by: 'url' }],
-    ['same native id from the same source', { id: 'weibo:1b', url: undefined, text: '完全不同的文字内容，长度足够长，用于测试近似去重的阈值' }, { kind: 'exact', of: 'weibo:1', by: 'native-id' }],
-    ['near text (a repost)', { id: 'weibo:2', nativeId: '2', url: 'https://weibo.com/2/2', text: `转发：${base.text}！！` }, { kind: 'near', of: 'weibo:1' }],
+    [
+      'same URL from another source',
+      { id: 'rss:9', sourceId: 'rss', nativeId: '9', text: '完全不同的文字内容，长度足够长，用于测试近似去重的阈值' },
+      { kind: 'exact', of: 'weibo:1', by: 'url' },
+    ],
+    [
+      'same native id from the same source',
+      { id: 'weibo:1b', url: undefined, text: '完全不同的文字内容，长度足够长，用于测试近似去重的阈值' },
+      { kind: 'exact', of: 'weibo:1', by: 'native-id' },
+    ],
+    [
+      'near text (a repost)',
+      { id: 'weibo:2', nativeId: '2', url: 'https://weibo.com/2/2', text: `转发：${base.text}！！` },
+      { kind: 'near', of: 'weibo:1' },
+    ],
   ])('finds %s', async (_name, over, verdict) => {
     const store = new MemoryDedupStore(() => 0);
     await checkDuplicate(base, store);
@@ -34,7 +46,12 @@ describe('checkDuplicate', () => {
   it('lets a different text through', async () => {
     const store = new MemoryDedupStore(() => 0);
     await checkDuplicate(base, store);
-    const other = post({ id: 'weibo:3', nativeId: '3', url: 'https://weibo.com/3/3', text: '市财政局发布二〇二五年政府债务情况说明，全年地方政府债务余额控制在限额以内' });
+    const other = post({
+      id: 'weibo:3',
+      nativeId: '3',
+      url: 'https://weibo.com/3/3',
+      text: '市财政局发布二〇二五年政府债务情况说明，全年地方政府债务余额控制在限额以内',
+    });
     expect((await checkDuplicate(other, store)).kind).toBe('new');
   });
 
@@ -57,7 +74,12 @@ describe('checkDuplicate', () => {
   it('respects a stricter threshold', async () => {
     const store = new MemoryDedupStore(() => 0);
     await checkDuplicate(base, store, { hammingThreshold: 0 });
-    const repost = post({ id: 'weibo:2', nativeId: '2', url: undefined, text: `转发：${base.text}，大家小心，真的吗？我不信` });
+    const repost = post({
+      id: 'weibo:2',
+      nativeId: '2',
+      url: undefined,
+      text: `转发：${base.text}，大家小心，真的吗？我不信`,
+    });
     expect((await checkDuplicate(repost, store, { hammingThreshold: 0 })).kind).toBe('new');
   });
 });
@@ -93,7 +115,7 @@ describe('near duplicates across instances', () => {
       addToBucket: shared.addToBucket.bind(shared),
       bucketMembers: async (key: string) => {
         const members = await shared.bucketMembers(key);
-        if (++reads === 2 * 7) gate();
+        if (++reads === 2 * (DEFAULT_HAMMING_THRESHOLD + 1)) gate();
         await bothRead;
         return members;
       },
@@ -108,7 +130,12 @@ describe('near duplicates across instances', () => {
     const store = new MemoryDedupStore(() => 0);
     const verdicts: string[] = [];
     for (let i = 0; i < 50; i++) {
-      const copy = post({ id: `w:${i}`, nativeId: String(i), url: undefined, text: `${base.text}${'！'.repeat(i % 3)}` });
+      const copy = post({
+        id: `w:${i}`,
+        nativeId: String(i),
+        url: undefined,
+        text: `${base.text}${'！'.repeat(i % 3)}`,
+      });
       verdicts.push((await checkDuplicate(copy, store)).kind);
     }
     expect(verdicts.filter((v) => v === 'new')).toHaveLength(1);

@@ -23,7 +23,10 @@ const ALIASES: Record<string, string> = {
 
 function canonicalCharset(name: string | undefined): string | undefined {
   if (!name) return undefined;
-  const lower = name.trim().toLowerCase().replace(/^["']|["']$/g, '');
+  const lower = name
+    .trim()
+    .toLowerCase()
+    .replace(/^["']|["']$/g, '');
   if (lower === '') return undefined;
   return ALIASES[lower] ?? lower;
 }
@@ -84,8 +87,10 @@ export function decodeDocument(bytes: Uint8Array, contentType?: string): Decoded
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
     return { text: buf.subarray(3).toString('utf8'), encoding: 'utf-8', warnings };
   }
-  if (buf[0] === 0xff && buf[1] === 0xfe) return { text: iconv.decode(buf.subarray(2), 'utf-16le'), encoding: 'utf-16le', warnings };
-  if (buf[0] === 0xfe && buf[1] === 0xff) return { text: iconv.decode(buf.subarray(2), 'utf-16be'), encoding: 'utf-16be', warnings };
+  if (buf[0] === 0xff && buf[1] === 0xfe)
+    return { text: iconv.decode(buf.subarray(2), 'utf-16le'), encoding: 'utf-16le', warnings };
+  if (buf[0] === 0xfe && buf[1] === 0xff)
+    return { text: iconv.decode(buf.subarray(2), 'utf-16be'), encoding: 'utf-16be', warnings };
 
   const fromHeader = canonicalCharset(charsetFromContentType(contentType));
   const fromDocument = canonicalCharset(declaredCharset(buf));
@@ -99,7 +104,8 @@ export function decodeDocument(bytes: Uint8Array, contentType?: string): Decoded
 
   const utf8 = tryUtf8(buf);
   if (utf8 !== undefined) {
-    if (declared && declared !== 'utf-8') warnings.push(`declared ${declared} but the bytes are valid UTF-8; read as UTF-8`);
+    if (declared && declared !== 'utf-8')
+      warnings.push(`declared ${declared} but the bytes are valid UTF-8; read as UTF-8`);
     return { text: utf8, encoding: 'utf-8', warnings };
   }
 
@@ -114,7 +120,9 @@ export function decodeDocument(bytes: Uint8Array, contentType?: string): Decoded
   // A few stray bytes are tolerated (a truncated last character); more means it is not GB text.
   if (replacementRatio(gb) < 0.001) {
     warnings.push(
-      declared === 'utf-8' ? 'declared UTF-8 but the bytes are not; read as GB18030' : 'no charset declared; bytes read as GB18030',
+      declared === 'utf-8'
+        ? 'declared UTF-8 but the bytes are not; read as GB18030'
+        : 'no charset declared; bytes read as GB18030',
     );
     return { text: gb, encoding: 'gb18030', warnings };
   }

@@ -45,13 +45,7 @@ export class FeedError extends Error {
   }
 }
 
-export type FetchErrorCode =
-  | 'timeout'
-  | 'too-large'
-  | 'too-many-redirects'
-  | 'http-status'
-  | 'network'
-  | 'aborted';
+export type FetchErrorCode = 'timeout' | 'too-large' | 'too-many-redirects' | 'http-status' | 'network' | 'aborted';
 
 /** A fetch that did not produce a body we can use. */
 export class FetchError extends Error {

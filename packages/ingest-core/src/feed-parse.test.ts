@@ -22,7 +22,11 @@ describe('parseFeed', () => {
   });
 
   it('prefers content:encoded and keeps the item XML for audit', () => {
-    const feed = parseFeed(bytes(rss(item(1, '<content:encoded><![CDATA[<div>全文</div>]]></content:encoded><dc:creator>记者</dc:creator>'))));
+    const feed = parseFeed(
+      bytes(
+        rss(item(1, '<content:encoded><![CDATA[<div>全文</div>]]></content:encoded><dc:creator>记者</dc:creator>')),
+      ),
+    );
     const draft = feedItemToDraft(feed.items[0]!);
     expect(draft).toEqual(expect.objectContaining({ text: '<div>全文</div>', author: '记者', nativeId: 'g1' }));
     expect((draft.raw as { xml: string }).xml).toContain('<guid isPermaLink="false">g1</guid>');
@@ -38,9 +42,18 @@ describe('parseFeed', () => {
     expect(feed.format).toBe('atom');
     expect(feed.link).toBe('https://b.cn/');
     expect(feed.items[0]).toEqual(
-      expect.objectContaining({ title: '周刊', link: 'https://b.cn/1.html', guid: 'tag:b.cn,2020:1', published: '2020-04-10T01:07:36Z', author: '阮一峰', content: '<p>第一段第二段</p>' }),
+      expect.objectContaining({
+        title: '周刊',
+        link: 'https://b.cn/1.html',
+        guid: 'tag:b.cn,2020:1',
+        published: '2020-04-10T01:07:36Z',
+        author: '阮一峰',
+        content: '<p>第一段第二段</p>',
+      }),
     );
-    expect(feed.items[1]).toEqual(expect.objectContaining({ title: undefined, link: undefined, guid: '/t/378265', summary: '只有摘要' }));
+    expect(feed.items[1]).toEqual(
+      expect.objectContaining({ title: undefined, link: undefined, guid: '/t/378265', summary: '只有摘要' }),
+    );
   });
 
   it('reads RSS 1.0 (RDF)', () => {
@@ -49,12 +62,25 @@ describe('parseFeed', () => {
       <item rdf:about="https://r.cn/1"><title>一</title><dc:date>2021-06-17T10:00:00+08:00</dc:date></item></rdf:RDF>`;
     const feed = parseFeed(bytes(rdf));
     expect(feed.format).toBe('rdf');
-    expect(feed.items).toEqual([expect.objectContaining({ link: 'https://r.cn/1', title: '一', published: '2021-06-17T10:00:00+08:00' })]);
+    expect(feed.items).toEqual([
+      expect.objectContaining({ link: 'https://r.cn/1', title: '一', published: '2021-06-17T10:00:00+08:00' }),
+    ]);
   });
 
   it('recovers a raw & in a link and a raw < in a title', () => {
-    const feed = parseFeed(bytes(rss('<item><title>转《<草根网>的前途》</title><link>https://mp.weixin.qq.com/s?__biz=M&mid=2&idx=2</link></item>')));
-    expect(feed.items[0]).toEqual(expect.objectContaining({ title: '转《<草根网>的前途》', link: 'https://mp.weixin.qq.com/s?__biz=M&mid=2&idx=2' }));
+    const feed = parseFeed(
+      bytes(
+        rss(
+          '<item><title>转《<草根网>的前途》</title><link>https://mp.weixin.qq.com/s?__biz=M&mid=2&idx=2</link></item>',
+        ),
+      ),
+    );
+    expect(feed.items[0]).toEqual(
+      expect.objectContaining({
+        title: '转《<草根网>的前途》',
+        link: 'https://mp.weixin.qq.com/s?__biz=M&mid=2&idx=2',
+      }),
+    );
     expect(feed.warnings).toEqual(["escaped 3 raw '&' or '<' characters"]);
   });
 
@@ -73,7 +99,12 @@ describe('parseFeed', () => {
   });
 
   it.each([
-    ['an HTML maintenance page', '\r\n<HTML><HEAD><TITLE>系统维护中</TITLE></HEAD><BODY>稍后再来</BODY></HTML>', 'not-a-feed', '系统维护中'],
+    [
+      'an HTML maintenance page',
+      '\r\n<HTML><HEAD><TITLE>系统维护中</TITLE></HEAD><BODY>稍后再来</BODY></HTML>',
+      'not-a-feed',
+      '系统维护中',
+    ],
     ['an HTML5 page', '<!DOCTYPE html><html><head><title>登录</title></head></html>', 'not-a-feed', '登录'],
     ['another XML document', '<?xml version="1.0"?><sitemap><url/></sitemap>', 'not-a-feed', 'sitemap'],
     ['JSON', '{"error": "oops"}', 'not-xml', 'not XML'],

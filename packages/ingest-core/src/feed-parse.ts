@@ -67,7 +67,13 @@ function rssItem(el: Element): FeedItem {
   const guid = text(guidEl);
   let link = text(child(el, 'link')) ?? el.attribs['rdf:about'];
   // A guid is the permalink unless it says otherwise (RSS 2.0 §guid).
-  if (!link && guid && guidEl?.attribs['ispermalink'] !== 'false' && guidEl?.attribs['isPermaLink'] !== 'false' && /^https?:\/\//i.test(guid)) {
+  if (
+    !link &&
+    guid &&
+    guidEl?.attribs['ispermalink'] !== 'false' &&
+    guidEl?.attribs['isPermaLink'] !== 'false' &&
+    /^https?:\/\//i.test(guid)
+  ) {
     link = guid;
   }
   return {
@@ -98,7 +104,9 @@ function atomItem(el: Element): FeedItem {
     content: text(find('content')),
     summary: text(find('summary')),
     published: text(find('published')) ?? text(find('updated')) ?? text(find('issued')),
-    author: authorEl ? (text(children(authorEl).find((c) => localName(c.name) === 'name')) ?? text(authorEl)) : undefined,
+    author: authorEl
+      ? (text(children(authorEl).find((c) => localName(c.name) === 'name')) ?? text(authorEl))
+      : undefined,
     xml: DomUtils.getOuterHTML(el, { xmlMode: true }),
   };
 }
@@ -136,7 +144,9 @@ export function parseFeed(bytes: Uint8Array, contentType?: string): ParsedFeed {
     format = 'rss';
     channel = child(root, 'channel') ?? root;
     // Some generators put items beside the channel instead of inside it.
-    itemEls = [...children(channel), ...(channel === root ? [] : children(root))].filter((c) => c.name.toLowerCase() === 'item');
+    itemEls = [...children(channel), ...(channel === root ? [] : children(root))].filter(
+      (c) => c.name.toLowerCase() === 'item',
+    );
   } else if (rootName === 'rdf') {
     format = 'rdf';
     channel = children(root).find((c) => localName(c.name) === 'channel') ?? root;
@@ -157,7 +167,8 @@ export function parseFeed(bytes: Uint8Array, contentType?: string): ParsedFeed {
   }
 
   const titleEl = children(channel).find((c) => localName(c.name) === 'title');
-  const link = format === 'atom' ? atomLink(channel) : text(children(channel).find((c) => c.name.toLowerCase() === 'link'));
+  const link =
+    format === 'atom' ? atomLink(channel) : text(children(channel).find((c) => c.name.toLowerCase() === 'link'));
   return { format, title: text(titleEl), link, encoding: decoded.encoding, items, warnings, truncated };
 }
 

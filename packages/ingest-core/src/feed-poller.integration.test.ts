@@ -6,7 +6,12 @@ import { startTestServer, type TestServer } from './test-http-server';
 
 const rss = (encoding: string | null, titles: string[], pubDate = '2018-09-18 14:38:10') =>
   `${encoding ? `<?xml version="1.0" encoding="${encoding}"?>\n` : ''}<rss version="2.0"><channel><title>新闻国内</title><link>http://news.example.cn/</link>` +
-  titles.map((t, i) => `<item><title>${t}</title><link>http://news.example.cn/a/${i}.htm?utm_source=rss</link><pubDate>${pubDate}</pubDate><description>${t}的正文</description></item>`).join('') +
+  titles
+    .map(
+      (t, i) =>
+        `<item><title>${t}</title><link>http://news.example.cn/a/${i}.htm?utm_source=rss</link><pubDate>${pubDate}</pubDate><description>${t}的正文</description></item>`,
+    )
+    .join('') +
   '</channel></rss>';
 const atom = `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>博客</title><link href="http://blog.example.cn/"/>
 <entry><title>应急管理部通报</title><link href="/2026/11/1.html"/><id>tag:blog,2026:1</id><published>2026-11-26T08:00:00+08:00</published><content type="html"><![CDATA[<p>内容</p>]]></content></entry></feed>`;
@@ -83,11 +88,19 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function poller(path: string, onBatch: (posts: Post[], cursor: FeedCursor) => Promise<void> = async () => undefined, extra: { unhealthyAfter?: number; timeoutMs?: number; intervalMs?: number; initialCursor?: FeedCursor } = {}) {
+function poller(
+  path: string,
+  onBatch: (posts: Post[], cursor: FeedCursor) => Promise<void> = async () => undefined,
+  extra: { unhealthyAfter?: number; timeoutMs?: number; intervalMs?: number; initialCursor?: FeedCursor } = {},
+) {
   const states: PollerState<FeedCursor>[] = [];
   const p = new SourcePoller<FeedCursor>({
     sourceId: `feed${path.replace(/\//g, '-')}`,
-    source: feedSource({ sourceId: `feed${path.replace(/\//g, '-')}`, url: `${server.url}${path}`, fetch: { timeoutMs: extra.timeoutMs ?? 2000 } }),
+    source: feedSource({
+      sourceId: `feed${path.replace(/\//g, '-')}`,
+      url: `${server.url}${path}`,
+      fetch: { timeoutMs: extra.timeoutMs ?? 2000 },
+    }),
     timing: { intervalMs: extra.intervalMs ?? 60_000, unhealthyAfter: extra.unhealthyAfter ?? 3, backoffBaseMs: 10 },
     onBatch,
     initialCursor: extra.initialCursor,
@@ -141,7 +154,14 @@ describe('RSS/Atom poller against loopback servers', () => {
     const got: Post[] = [];
     const { p } = poller('/atom', async (posts) => void got.push(...posts));
     await p.pollNow();
-    expect(got[0]).toEqual(expect.objectContaining({ id: 'feed-atom:tag:blog,2026:1', url: 'http://blog.example.cn/2026/11/1.html', text: '内容', publishedAt: '2026-11-26T08:00:00+08:00' }));
+    expect(got[0]).toEqual(
+      expect.objectContaining({
+        id: 'feed-atom:tag:blog,2026:1',
+        url: 'http://blog.example.cn/2026/11/1.html',
+        text: '内容',
+        publishedAt: '2026-11-26T08:00:00+08:00',
+      }),
+    );
   });
 
   it('follows a redirect to the feed', async () => {
@@ -194,7 +214,9 @@ describe('RSS/Atom poller against loopback servers', () => {
     await p.pollNow();
     await p.pollNow();
     expect(p.state()).toEqual(expect.objectContaining({ health: 'unhealthy', consecutiveFailures: 3 }));
-    expect(p.state().lastError).toEqual(expect.objectContaining({ code: 'http-status', message: expect.stringContaining('HTTP 503') }));
+    expect(p.state().lastError).toEqual(
+      expect.objectContaining({ code: 'http-status', message: expect.stringContaining('HTTP 503') }),
+    );
     flakyFails = false;
     expect(await p.pollNow()).toEqual({ ok: true, batches: 1, posts: 1 });
     expect(p.state()).toEqual(expect.objectContaining({ health: 'healthy', consecutiveFailures: 0 }));

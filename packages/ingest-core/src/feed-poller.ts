@@ -28,7 +28,12 @@ export interface FeedSourceConfig {
 export function feedSource(config: FeedSourceConfig): PollSource<FeedCursor> {
   return {
     async *poll(cursor, { signal, now }) {
-      const response = await httpGet(config.url, { ...config.fetch, etag: cursor?.etag, lastModified: cursor?.lastModified, signal });
+      const response = await httpGet(config.url, {
+        ...config.fetch,
+        etag: cursor?.etag,
+        lastModified: cursor?.lastModified,
+        signal,
+      });
       if (!('body' in response)) return;
       const feed = parseFeed(response.body, response.contentType);
       const collectedAt = formatInstant(now(), 0);

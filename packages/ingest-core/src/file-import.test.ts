@@ -3,12 +3,21 @@ import { formatFromPath, readImportFile, type ImportRecord } from './file-import
 
 async function read(content: string, format: 'jsonl' | 'csv'): Promise<ImportRecord[]> {
   const out: ImportRecord[] = [];
-  for await (const r of readImportFile(Readable.from([Buffer.from(content, 'utf8')]), { format, sourceId: 'drill', now: () => 0 })) out.push(r);
+  for await (const r of readImportFile(Readable.from([Buffer.from(content, 'utf8')]), {
+    format,
+    sourceId: 'drill',
+    now: () => 0,
+  }))
+    out.push(r);
   return out;
 }
 
 const summary = (records: ImportRecord[]) =>
-  records.map((r) => (r.kind === 'post' ? [r.line, 'post', r.post.text] : [r.line, 'rejected', r.issues.map((i) => i.path.join('.')).join(',')]));
+  records.map((r) =>
+    r.kind === 'post'
+      ? [r.line, 'post', r.post.text]
+      : [r.line, 'rejected', r.issues.map((i) => i.path.join('.')).join(',')],
+  );
 
 describe('readImportFile', () => {
   it('reads JSONL with rejections by line number', async () => {
@@ -28,7 +37,12 @@ describe('readImportFile', () => {
     ]);
     const first = records[0];
     expect(first?.kind === 'post' && first.post).toEqual(
-      expect.objectContaining({ id: 'drill:1', sourceKind: 'file', publishedAt: '2026-11-26T08:00:00+08:00', collectedAt: '1970-01-01T00:00:00Z' }),
+      expect.objectContaining({
+        id: 'drill:1',
+        sourceKind: 'file',
+        publishedAt: '2026-11-26T08:00:00+08:00',
+        collectedAt: '1970-01-01T00:00:00Z',
+      }),
     );
     expect(records[1]?.kind === 'rejected' && records[1].issues[0]?.reason).toMatch(/^invalid JSON/);
   });

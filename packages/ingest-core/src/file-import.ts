@@ -23,7 +23,17 @@ export interface FileImportOptions {
 }
 
 /** CSV columns read; others are ignored. Engagement counts are columns of their own. */
-export const CSV_COLUMNS = ['nativeId', 'url', 'author', 'title', 'text', 'publishedAt', 'reposts', 'comments', 'likes'] as const;
+export const CSV_COLUMNS = [
+  'nativeId',
+  'url',
+  'author',
+  'title',
+  'text',
+  'publishedAt',
+  'reposts',
+  'comments',
+  'likes',
+] as const;
 
 export function formatFromPath(path: string): ImportFormat | undefined {
   const lower = path.toLowerCase();
@@ -39,7 +49,10 @@ function toRecord(candidate: unknown, line: number, raw: string, options: FileIm
       kind: 'rejected',
       line,
       raw,
-      issues: checked.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), reason: i.message })),
+      issues: checked.error.issues.map((i) => ({
+        path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+        reason: i.message,
+      })),
     };
   }
   const result = normalisePost(checked.data, {
@@ -64,7 +77,12 @@ async function* readJsonl(input: Readable, options: FileImportOptions): AsyncGen
     try {
       value = JSON.parse(trimmed);
     } catch (error) {
-      yield { kind: 'rejected', line: lineNo, raw: text, issues: [{ path: [], reason: `invalid JSON: ${(error as Error).message}` }] };
+      yield {
+        kind: 'rejected',
+        line: lineNo,
+        raw: text,
+        issues: [{ path: [], reason: `invalid JSON: ${(error as Error).message}` }],
+      };
       continue;
     }
     yield toRecord(value, lineNo, text, options);
@@ -110,7 +128,13 @@ async function* readCsv(input: Readable, options: FileImportOptions): AsyncGener
       relax_column_count: true,
       skip_records_with_error: true,
       on_skip: (error) => {
-        if (error) broken.push({ kind: 'rejected', line: (error as { lines?: number }).lines ?? 0, raw: '', issues: [{ path: [], reason: `CSV: ${error.message}` }] });
+        if (error)
+          broken.push({
+            kind: 'rejected',
+            line: (error as { lines?: number }).lines ?? 0,
+            raw: '',
+            issues: [{ path: [], reason: `CSV: ${error.message}` }],
+          });
       },
     }),
   );
@@ -121,13 +145,23 @@ async function* readCsv(input: Readable, options: FileImportOptions): AsyncGener
     if (!header) {
       header = entry.record.map((h) => h.trim());
       if (!header.includes('text') && !header.includes('title')) {
-        yield { kind: 'rejected', line, raw: entry.raw, issues: [{ path: ['text'], reason: 'the header has no text or title column' }] };
+        yield {
+          kind: 'rejected',
+          line,
+          raw: entry.raw,
+          issues: [{ path: ['text'], reason: 'the header has no text or title column' }],
+        };
         return;
       }
       continue;
     }
     if (entry.record.length !== header.length) {
-      yield { kind: 'rejected', line, raw: entry.raw, issues: [{ path: [], reason: `CSV row has ${entry.record.length} fields, the header ${header.length}` }] };
+      yield {
+        kind: 'rejected',
+        line,
+        raw: entry.raw,
+        issues: [{ path: [], reason: `CSV row has ${entry.record.length} fields, the header ${header.length}` }],
+      };
       continue;
     }
     const row: Record<string, string> = {};

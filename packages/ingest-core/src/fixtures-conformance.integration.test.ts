@@ -33,21 +33,110 @@ interface FeedExpectation {
 }
 
 const FEEDS: Record<string, FeedExpectation | { error: 'not-a-feed'; mentions: string }> = {
-  'baidu-news-guonei-rss2-gb2312.xml': { format: 'rss', encoding: 'gb18030', items: 20, firstTitle: '题：西湖成功申遗 中国文化景观保护增添新责任', firstPublishedAt: '2011-06-24T21:33:14Z', contains: '24日在巴黎' },
-  'geekpark-rss2-utf8.xml': { format: 'rss', encoding: 'utf-8', items: 30, firstTitle: '充电桩 2020：大火一年，它依然没赚到钱（！）', firstPublishedAt: '2020-12-17T22:00:09+08:00' },
-  'odd-caogen-bom-blank-dates-rss2.xml': { format: 'rss', encoding: 'utf-8', items: 22, firstTitle: '疫情之后形势预判', firstPublishedAt: '2020-04-03T04:02:23Z', contains: '转《<草根网>的前途与未来 》一文的评论' },
-  'odd-dapenti-bad-weekday-rss2.xml': { format: 'rss', encoding: 'utf-8', items: 30, firstTitle: 'CNN女主持人Clarissa Ward正戴着头巾在喀布尔街头采访', firstPublishedAt: '2021-08-19T17:45:00+08:00', excludes: 'adsbygoogle' },
-  'odd-declared-utf16-actually-utf8-rss2.xml': { format: 'rss', encoding: 'utf-8', items: 877, firstTitle: '転勤・引越し ――動詞 あげたりもらったり', firstPublishedAt: '2022-01-21T05:47:03Z' },
-  'odd-gb2312-no-declaration-rss.xml': { format: 'rss', encoding: 'gb18030', items: 1, firstTitle: '不归移民漫画系列：专业工作', firstPublishedAt: collectedAt, undated: 1 },
+  'baidu-news-guonei-rss2-gb2312.xml': {
+    format: 'rss',
+    encoding: 'gb18030',
+    items: 20,
+    firstTitle: '题：西湖成功申遗 中国文化景观保护增添新责任',
+    firstPublishedAt: '2011-06-24T21:33:14Z',
+    contains: '24日在巴黎',
+  },
+  'geekpark-rss2-utf8.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 30,
+    firstTitle: '充电桩 2020：大火一年，它依然没赚到钱（！）',
+    firstPublishedAt: '2020-12-17T22:00:09+08:00',
+  },
+  'odd-caogen-bom-blank-dates-rss2.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 22,
+    firstTitle: '疫情之后形势预判',
+    firstPublishedAt: '2020-04-03T04:02:23Z',
+    contains: '转《<草根网>的前途与未来 》一文的评论',
+  },
+  'odd-dapenti-bad-weekday-rss2.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 30,
+    firstTitle: 'CNN女主持人Clarissa Ward正戴着头巾在喀布尔街头采访',
+    firstPublishedAt: '2021-08-19T17:45:00+08:00',
+    excludes: 'adsbygoogle',
+  },
+  'odd-declared-utf16-actually-utf8-rss2.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 877,
+    firstTitle: '転勤・引越し ――動詞 あげたりもらったり',
+    firstPublishedAt: '2022-01-21T05:47:03Z',
+  },
+  'odd-gb2312-no-declaration-rss.xml': {
+    format: 'rss',
+    encoding: 'gb18030',
+    items: 1,
+    firstTitle: '不归移民漫画系列：专业工作',
+    firstPublishedAt: collectedAt,
+    undated: 1,
+  },
   'odd-hexun-html-maintenance-page-gbk.xml': { error: 'not-a-feed', mentions: '系统维护中' },
-  'odd-kilerd-no-prolog-iso-like-dates-rss2.xml': { format: 'rss', encoding: 'utf-8', items: 10, firstTitle: '2019 个人总结', firstPublishedAt: '2019-12-31T21:34:22+08:00' },
-  'odd-v2ex-atom-missing-fields.xml': { format: 'atom', encoding: 'utf-8', items: 3, firstTitle: undefined, firstPublishedAt: '2017-09-02T11:34:21Z' },
-  'oschina-news-rss2-utf8.xml': { format: 'rss', encoding: 'utf-8', items: 50, firstTitle: 'Chrome OS 的 Linux 终端迎来一系列新功能，运行更轻松', firstPublishedAt: '2020-04-06T08:28:46+08:00' },
-  'qq-news-china-rss2-gb2312.xml': { format: 'rss', encoding: 'gb18030', items: 20, firstTitle: '习近平为何如此强调崇尚英雄？', firstPublishedAt: '2018-09-18T14:38:10+08:00', contains: '约翰·霍普金斯大学' },
-  'rsshub-bilibili-channel-rss2-utf8.xml': { format: 'rss', encoding: 'utf-8', items: 10, firstTitle: '五年前拿奖到手软，这款锤子手机的设计今天看依然惊艳【极客博物馆第五十二期】', firstPublishedAt: '2019-12-07T11:09:36Z' },
-  'ruanyifeng-blog-atom-utf8.xml': { format: 'atom', encoding: 'utf-8', items: 3, firstTitle: '科技爱好者周刊：第 102 期', firstPublishedAt: '2020-04-10T01:07:36Z' },
-  'wechat-mem-yingjiguanlibu-rss2-utf8.xml': { format: 'rss', encoding: 'utf-8', items: 20, firstTitle: '王勇在出席全国“安全宣传咨询日”主场活动时强调 落实安全责任 推动安全发展 切实保障人民群众生命和财产安全', firstPublishedAt: '2021-06-17T07:55:44+08:00' },
-  'wechat-shanghaifabu-rss2-utf8.xml': { format: 'rss', encoding: 'utf-8', items: 20, firstTitle: '人均健康预期寿命≥71岁、成人吸烟率<19%…沪推进爱国卫生运动，提出这些目标！', firstPublishedAt: '2021-06-17T14:51:23+08:00' },
+  'odd-kilerd-no-prolog-iso-like-dates-rss2.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 10,
+    firstTitle: '2019 个人总结',
+    firstPublishedAt: '2019-12-31T21:34:22+08:00',
+  },
+  'odd-v2ex-atom-missing-fields.xml': {
+    format: 'atom',
+    encoding: 'utf-8',
+    items: 3,
+    firstTitle: undefined,
+    firstPublishedAt: '2017-09-02T11:34:21Z',
+  },
+  'oschina-news-rss2-utf8.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 50,
+    firstTitle: 'Chrome OS 的 Linux 终端迎来一系列新功能，运行更轻松',
+    firstPublishedAt: '2020-04-06T08:28:46+08:00',
+  },
+  'qq-news-china-rss2-gb2312.xml': {
+    format: 'rss',
+    encoding: 'gb18030',
+    items: 20,
+    firstTitle: '习近平为何如此强调崇尚英雄？',
+    firstPublishedAt: '2018-09-18T14:38:10+08:00',
+    contains: '约翰·霍普金斯大学',
+  },
+  'rsshub-bilibili-channel-rss2-utf8.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 10,
+    firstTitle: '五年前拿奖到手软，这款锤子手机的设计今天看依然惊艳【极客博物馆第五十二期】',
+    firstPublishedAt: '2019-12-07T11:09:36Z',
+  },
+  'ruanyifeng-blog-atom-utf8.xml': {
+    format: 'atom',
+    encoding: 'utf-8',
+    items: 3,
+    firstTitle: '科技爱好者周刊：第 102 期',
+    firstPublishedAt: '2020-04-10T01:07:36Z',
+  },
+  'wechat-mem-yingjiguanlibu-rss2-utf8.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 20,
+    firstTitle: '王勇在出席全国“安全宣传咨询日”主场活动时强调 落实安全责任 推动安全发展 切实保障人民群众生命和财产安全',
+    firstPublishedAt: '2021-06-17T07:55:44+08:00',
+  },
+  'wechat-shanghaifabu-rss2-utf8.xml': {
+    format: 'rss',
+    encoding: 'utf-8',
+    items: 20,
+    firstTitle: '人均健康预期寿命≥71岁、成人吸烟率<19%…沪推进爱国卫生运动，提出这些目标！',
+    firstPublishedAt: '2021-06-17T14:51:23+08:00',
+  },
 };
 
 if (!present) {
@@ -81,7 +170,12 @@ if (!present) {
       expect(feed.items).toHaveLength(expected.items);
 
       const results = feed.items.map((item) =>
-        normalisePost(feedItemToDraft(item), { sourceId: 'conformance', sourceKind: 'rss', collectedAt, urlBase: feed.link }),
+        normalisePost(feedItemToDraft(item), {
+          sourceId: 'conformance',
+          sourceKind: 'rss',
+          collectedAt,
+          urlBase: feed.link,
+        }),
       );
       const posts = results.map((r) => {
         if (!r.ok) throw new Error(`item refused: ${JSON.stringify(r.issues)}`);
@@ -104,7 +198,9 @@ if (!present) {
       const feed = parseFeed(readFileSync(join(fixtures, 'feeds', 'odd-dapenti-bad-weekday-rss2.xml')));
       const wes = feed.items.filter((i) => i.published?.startsWith('Wes,'));
       expect(wes).toHaveLength(14);
-      const dates = wes.map((i) => normalisePost(feedItemToDraft(i), { sourceId: 's', sourceKind: 'rss', collectedAt }));
+      const dates = wes.map((i) =>
+        normalisePost(feedItemToDraft(i), { sourceId: 's', sourceKind: 'rss', collectedAt }),
+      );
       expect(dates.every((d) => d.ok && d.post.publishedAt.startsWith('2021-08-18T'))).toBe(true);
     });
 
@@ -143,9 +239,16 @@ if (!present) {
     });
 
     it('maps the bare array with deleted retweets: 20 reposts, ids from mid', () => {
-      const body = load('weibo-v2-statuses-array-with-deleted-retweets.json') as { mid: string; retweeted_status?: { deleted?: string } }[];
+      const body = load('weibo-v2-statuses-array-with-deleted-retweets.json') as {
+        mid: string;
+        retweeted_status?: { deleted?: string };
+      }[];
       expect(body.filter((s) => s.retweeted_status?.deleted === '1')).toHaveLength(3);
-      const { posts, rejected, skipped } = jsonPageToPosts(body, { ...config, mapping: { ...WEIBO_V2_TIMELINE_MAPPING, items: '$[*]' } }, collectedAt);
+      const { posts, rejected, skipped } = jsonPageToPosts(
+        body,
+        { ...config, mapping: { ...WEIBO_V2_TIMELINE_MAPPING, items: '$[*]' } },
+        collectedAt,
+      );
       expect(rejected).toEqual([]);
       expect(skipped).toBe(0);
       expect(posts.map((p) => p.nativeId)).toEqual(body.map((s) => s.mid));

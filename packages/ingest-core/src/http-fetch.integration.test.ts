@@ -10,7 +10,11 @@ beforeAll(async () => {
   server = await startTestServer((req, res) => {
     const path = req.url ?? '';
     if (path === '/ok') {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', etag: '"v1"', 'last-modified': 'Thu, 26 Nov 2026 00:00:00 GMT' });
+      res.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        etag: '"v1"',
+        'last-modified': 'Thu, 26 Nov 2026 00:00:00 GMT',
+      });
       res.end('你好');
     } else if (path === '/conditional') {
       if (req.headers['if-none-match'] === '"v1"') {
@@ -77,7 +81,14 @@ async function failure(promise: Promise<unknown>): Promise<FetchError> {
 describe('httpGet against a loopback server', () => {
   it('returns the body, type and validators', async () => {
     const result = await httpGet(`${server.url}/ok`);
-    expect(result).toEqual(expect.objectContaining({ status: 200, etag: '"v1"', lastModified: 'Thu, 26 Nov 2026 00:00:00 GMT', contentType: 'text/plain; charset=utf-8' }));
+    expect(result).toEqual(
+      expect.objectContaining({
+        status: 200,
+        etag: '"v1"',
+        lastModified: 'Thu, 26 Nov 2026 00:00:00 GMT',
+        contentType: 'text/plain; charset=utf-8',
+      }),
+    );
     expect('body' in result && result.body.toString('utf8')).toBe('你好');
   });
 

@@ -13,6 +13,12 @@ export interface HttpFetchOptions {
   lastModified?: string;
   /** Aborts the request when the poller stops. */
   signal?: AbortSignal;
+  /**
+   * The connection pool to fetch through (an undici Agent). The ingest service passes one whose
+   * connector refuses private addresses at connect time, for every redirect hop, so DNS
+   * rebinding cannot walk around the SSRF check made when the source was added.
+   */
+  dispatcher?: RequestInit['dispatcher'];
 }
 
 export type HttpFetchResult =
@@ -28,7 +34,11 @@ async function readBounded(response: Response, maxBytes: number): Promise<Buffer
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);
-    throw new FetchError('too-large', `Content-Length ${declared} exceeds the limit of ${maxBytes} bytes`, response.status);
+    throw new FetchError(
+      'too-large',
+      `Content-Length ${declared} exceeds the limit of ${maxBytes} bytes`,
+      response.status,
+    );
   }
   if (!response.body) return Buffer.alloc(0);
   const reader = response.body.getReader();
@@ -82,12 +92,23 @@ export async function httpGet(url: string, options: HttpFetchOptions = {}): Prom
   let current = url;
   try {
     for (let hop = 0; ; hop++) {
-      const response = await fetch(current, { headers, redirect: 'manual', signal });
+      const response = await fetch(current, {
+        headers,
+        redirect: 'manual',
+        signal,
+        ...(options.dispatcher && { dispatcher: options.dispatcher }),
+      });
       if (response.status >= 300 && response.status < 400 && response.status !== 304) {
         const location = response.headers.get('location');
         await response.body?.cancel().catch(() => undefined);
-        if (!location) throw new FetchError('http-status', `redirect ${response.status} without Location`, response.status);
-        if (hop >= maxRedirects) throw new FetchError('too-many-redirects', `more than ${maxRedirects} redirects from ${url}`, response.status);
+        if (!location)
+          throw new FetchError('http-status', `redirect ${response.status} without Location`, response.status);
+        if (hop >= maxRedirects)
+          throw new FetchError(
+            'too-many-redirects',
+            `more than ${maxRedirects} redirects from ${url}`,
+            response.status,
+          );
         current = new URL(location, current).toString();
         continue;
       }
@@ -95,14 +116,26 @@ export async function httpGet(url: string, options: HttpFetchOptions = {}): Prom
       const lastModified = response.headers.get('last-modified') ?? undefined;
       if (response.status === 304) {
         await response.body?.cancel().catch(() => undefined);
-        return { status: 304, finalUrl: current, etag: etag ?? options.etag, lastModified: lastModified ?? options.lastModified };
+        return {
+          status: 304,
+          finalUrl: current,
+          etag: etag ?? options.etag,
+          lastModified: lastModified ?? options.lastModified,
+        };
       }
       if (response.status < 200 || response.status >= 300) {
         await response.body?.cancel().catch(() => undefined);
         throw new FetchError('http-status', `HTTP ${response.status} from ${current}`, response.status);
       }
       const body = await readBounded(response, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-      return { status: response.status, finalUrl: current, body, contentType: response.headers.get('content-type') ?? undefined, etag, lastModified };
+      return {
+        status: response.status,
+        finalUrl: current,
+        body,
+        contentType: response.headers.get('content-type') ?? undefined,
+        etag,
+        lastModified,
+      };
     }
   } catch (error) {
     throw toFetchError(error, signal, timeoutMs);

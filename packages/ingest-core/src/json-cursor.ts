@@ -19,7 +19,11 @@ export const CursorStrategy = z.discriminatedUnion('kind', [
     /** Values that mean "no further page" (Weibo sends 0). */
     endValues: z.array(z.string()).default(['', '0']),
   }),
-  z.object({ kind: z.literal('timestamp'), param: z.string().min(1), format: z.enum(['epoch-s', 'epoch-ms', 'iso']).default('epoch-s') }),
+  z.object({
+    kind: z.literal('timestamp'),
+    param: z.string().min(1),
+    format: z.enum(['epoch-s', 'epoch-ms', 'iso']).default('epoch-s'),
+  }),
 ]);
 export type CursorStrategy = z.input<typeof CursorStrategy>;
 
@@ -49,14 +53,20 @@ export interface CursorStep {
 }
 
 /** Where the next request starts after a page. Pure. */
-export function nextCursor(strategyInput: CursorStrategy, current: string | undefined, body: unknown, posts: readonly Post[]): CursorStep {
+export function nextCursor(
+  strategyInput: CursorStrategy,
+  current: string | undefined,
+  body: unknown,
+  posts: readonly Post[],
+): CursorStep {
   const strategy = CursorStrategy.parse(strategyInput);
   switch (strategy.kind) {
     case 'none':
       return { cursor: current, more: false };
     case 'since-id': {
       let max = current;
-      for (const p of posts) if (p.nativeId !== undefined && (max === undefined || compareIds(p.nativeId, max) > 0)) max = p.nativeId;
+      for (const p of posts)
+        if (p.nativeId !== undefined && (max === undefined || compareIds(p.nativeId, max) > 0)) max = p.nativeId;
       return { cursor: max, more: posts.length > 0 && max !== current };
     }
     case 'page-token': {

@@ -22,9 +22,13 @@ export const JsonMapping = z.object({
   title: FieldPath.optional(),
   text: FieldPath,
   publishedAt: FieldPath.optional(),
-  engagement: z.object({ reposts: FieldPath.optional(), comments: FieldPath.optional(), likes: FieldPath.optional() }).optional(),
+  engagement: z
+    .object({ reposts: FieldPath.optional(), comments: FieldPath.optional(), likes: FieldPath.optional() })
+    .optional(),
   /** Items to drop, e.g. `{ path: "deleted", equals: "1" }` for posts their author deleted. */
-  skipWhen: z.array(z.object({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean()]) })).default([]),
+  skipWhen: z
+    .array(z.object({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean()]) }))
+    .default([]),
   /**
    * How the vendor signals an error in a 200 body, e.g. Weibo `{ "error_code": "20502", "error": "…" }`.
    * When `code` selects a value, the response is a VendorError, never an empty batch.
@@ -75,14 +79,19 @@ export function mapJsonBatch(body: unknown, mappingInput: JsonMapping): MappedBa
   if (mapping.error) {
     const code = pick(body, mapping.error.code);
     if (code !== undefined) {
-      throw new VendorError(asText(code) ?? JSON.stringify(code), asText(pick(body, mapping.error.message)) ?? 'no message');
+      throw new VendorError(
+        asText(code) ?? JSON.stringify(code),
+        asText(pick(body, mapping.error.message)) ?? 'no message',
+      );
     }
   }
   if (!mapping.items.endsWith('[*]')) throw new MappingError(`items path "${mapping.items}" must end in [*]`);
   const containerPath = mapping.items.slice(0, -3) || '$';
   const container = getJson(body, containerPath === '$' ? '$' : containerPath);
   if (!Array.isArray(container)) {
-    throw new MappingError(`items path "${mapping.items}": ${containerPath} is ${container === undefined ? 'missing' : `a ${typeof container}, not an array`}`);
+    throw new MappingError(
+      `items path "${mapping.items}": ${containerPath} is ${container === undefined ? 'missing' : `a ${typeof container}, not an array`}`,
+    );
   }
   const drafts: PostDraft[] = [];
   let skipped = 0;
@@ -92,7 +101,8 @@ export function mapJsonBatch(body: unknown, mappingInput: JsonMapping): MappedBa
       continue;
     }
     const nativeId = pick(item, mapping.nativeId);
-    const url = asText(pick(item, mapping.url)) ?? (mapping.urlTemplate ? fillTemplate(mapping.urlTemplate, item) : undefined);
+    const url =
+      asText(pick(item, mapping.url)) ?? (mapping.urlTemplate ? fillTemplate(mapping.urlTemplate, item) : undefined);
     drafts.push({
       nativeId: typeof nativeId === 'number' ? nativeId : asText(nativeId),
       url,

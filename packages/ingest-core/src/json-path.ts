@@ -57,7 +57,8 @@ export function queryJson(value: unknown, path: string): unknown[] {
     for (const v of current) {
       if (v === null || typeof v !== 'object') continue;
       if (seg.kind === 'key') {
-        if (!Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, seg.key)) next.push((v as Record<string, unknown>)[seg.key]);
+        if (!Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, seg.key))
+          next.push((v as Record<string, unknown>)[seg.key]);
       } else if (seg.kind === 'index') {
         if (Array.isArray(v) && seg.index < v.length) next.push(v[seg.index]);
       } else {

@@ -55,8 +55,18 @@ const config = (path: string, cursor: JsonSourceConfig['cursor']): JsonSourceCon
   fetch: { timeoutMs: 2000 },
 });
 
-function poller(cfg: JsonSourceConfig, onBatch: (posts: Post[], cursor: string | undefined) => Promise<void>, initialCursor?: string) {
-  return new SourcePoller<string | undefined>({ sourceId: cfg.sourceId, source: jsonSource(cfg), timing: { intervalMs: 60_000 }, onBatch, initialCursor });
+function poller(
+  cfg: JsonSourceConfig,
+  onBatch: (posts: Post[], cursor: string | undefined) => Promise<void>,
+  initialCursor?: string,
+) {
+  return new SourcePoller<string | undefined>({
+    sourceId: cfg.sourceId,
+    source: jsonSource(cfg),
+    timing: { intervalMs: 60_000 },
+    onBatch,
+    initialCursor,
+  });
 }
 
 const ids = (posts: Post[]) => posts.map((p) => Number(BigInt(p.nativeId ?? '0') - 4_000_000_000_000_000n));
@@ -65,7 +75,10 @@ describe('JSON poller against a loopback vendor', () => {
   it('follows page tokens, handing each page off with the cursor after it', async () => {
     vendorError = false;
     const batches: [number[], string | undefined][] = [];
-    const p = poller(config('/paged', { kind: 'page-token', param: 'cursor', nextPath: '$.next_cursor' }), async (posts, cursor) => void batches.push([ids(posts), cursor]));
+    const p = poller(
+      config('/paged', { kind: 'page-token', param: 'cursor', nextPath: '$.next_cursor' }),
+      async (posts, cursor) => void batches.push([ids(posts), cursor]),
+    );
     expect(await p.pollNow()).toEqual({ ok: true, batches: 3, posts: 7 });
     expect(batches).toEqual([
       [[1, 2, 3], '3'],
@@ -89,16 +102,22 @@ describe('JSON poller against a loopback vendor', () => {
     expect(kafka).toEqual([1, 2, 3]);
 
     // A new process starts from the persisted cursor.
-    const second = poller(cfg, async (posts, cursor) => {
-      kafka.push(...ids(posts));
-      persisted = cursor;
-    }, persisted);
+    const second = poller(
+      cfg,
+      async (posts, cursor) => {
+        kafka.push(...ids(posts));
+        persisted = cursor;
+      },
+      persisted,
+    );
     expect(await second.pollNow()).toEqual({ ok: true, batches: 3, posts: 4 });
     expect(kafka).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(persisted).toBe('4000000000000007');
-    expect(server.requests.filter((r) => r.path.startsWith('/since')).map((r) => new URL(r.path, 'http://x').searchParams.get('since_id'))).toEqual([
-      null, '4000000000000003', '4000000000000003', '4000000000000006', '4000000000000007',
-    ]);
+    expect(
+      server.requests
+        .filter((r) => r.path.startsWith('/since'))
+        .map((r) => new URL(r.path, 'http://x').searchParams.get('since_id')),
+    ).toEqual([null, '4000000000000003', '4000000000000003', '4000000000000006', '4000000000000007']);
 
     // Nothing new: one request, no batch with posts.
     const before = kafka.length;
@@ -109,12 +128,17 @@ describe('JSON poller against a loopback vendor', () => {
   it('fails the poll on a vendor error object served with 200', async () => {
     vendorError = true;
     const calls: Post[][] = [];
-    const p = poller(config('/paged', { kind: 'page-token', param: 'cursor', nextPath: '$.next_cursor' }), async (posts) => void calls.push(posts));
+    const p = poller(
+      config('/paged', { kind: 'page-token', param: 'cursor', nextPath: '$.next_cursor' }),
+      async (posts) => void calls.push(posts),
+    );
     const outcome = await p.pollNow();
     vendorError = false;
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && outcome.error).toBeInstanceOf(VendorError);
-    expect(p.state().lastError).toEqual(expect.objectContaining({ name: 'VendorError', message: 'vendor error 20502: Need you follow uid.' }));
+    expect(p.state().lastError).toEqual(
+      expect.objectContaining({ name: 'VendorError', message: 'vendor error 20502: Need you follow uid.' }),
+    );
     expect(calls).toEqual([]);
   });
 

@@ -65,12 +65,21 @@ export function jsonSource(config: JsonSourceConfig): PollSource<string | undefi
     async *poll(cursor, { signal, now }) {
       let current = cursor;
       for (let page = 0; page < maxPages; page++) {
-        const response = await httpGet(urlWithCursor(config.url, strategy, current), { ...config.fetch, signal });
+        const response = await httpGet(urlWithCursor(config.url, strategy, current), {
+          ...config.fetch,
+          headers: { accept: 'application/json', ...config.fetch?.headers },
+          signal,
+        });
         if (!('body' in response)) return;
         const body = parseJsonBody(response.body, response.contentType);
         const { posts, rejected, skipped } = jsonPageToPosts(body, config, formatInstant(now(), 0));
         const step = nextCursor(strategy, current, body, posts);
-        yield { posts, rejected, cursor: step.cursor, warnings: skipped > 0 ? [`skipped ${skipped} items by skipWhen`] : [] };
+        yield {
+          posts,
+          rejected,
+          cursor: step.cursor,
+          warnings: skipped > 0 ? [`skipped ${skipped} items by skipWhen`] : [],
+        };
         current = step.cursor;
         if (!step.more) return;
       }

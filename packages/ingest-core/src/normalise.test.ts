@@ -59,14 +59,16 @@ describe('normalisePost', () => {
   it('falls back to the collection time for a blank date, and says so', () => {
     const result = normalisePost({ text: 'x', publishedAt: '  ' }, ctx);
     expect(result.ok && result.post.publishedAt).toBe(ctx.collectedAt);
-    expect(result.ok && result.warnings).toEqual([{ path: ['publishedAt'], reason: 'blank; used the collection time' }]);
+    expect(result.ok && result.warnings).toEqual([
+      { path: ['publishedAt'], reason: 'blank; used the collection time' },
+    ]);
   });
 
   it.each<[string, PostDraft, { path: (string | number)[]; reason: string }[]]>([
     ['no text and no title', { text: ' <p></p> ' }, [{ path: ['text'], reason: 'no text and no title' }]],
     [
       'a numeric id beyond 2^53 and no text',
-      { nativeId: 3436164122209450123, text: '' },
+      { nativeId: Number('3436164122209450123'), text: '' },
       [
         { path: ['nativeId'], reason: 'numeric id beyond 2^53 has lost precision; map the string id instead' },
         { path: ['text'], reason: 'no text and no title' },

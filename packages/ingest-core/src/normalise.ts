@@ -33,9 +33,7 @@ export interface NormaliseContext {
   trackingParams?: readonly string[];
 }
 
-export type NormaliseResult =
-  | { ok: true; post: Post; warnings: FieldIssue[] }
-  | { ok: false; issues: FieldIssue[] };
+export type NormaliseResult = { ok: true; post: Post; warnings: FieldIssue[] } | { ok: false; issues: FieldIssue[] };
 
 const MAX_TITLE = 2000;
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -51,7 +49,12 @@ export function sha256Hex(s: string): string {
  * one, else a hash of the canonical URL, else a hash of the text. Scoped by source, so two
  * sources never collide; cross-source duplicates are the deduplicator's job.
  */
-export function stablePostId(sourceId: string, nativeId: string | undefined, url: string | undefined, text: string): string {
+export function stablePostId(
+  sourceId: string,
+  nativeId: string | undefined,
+  url: string | undefined,
+  text: string,
+): string {
   if (nativeId !== undefined) {
     const direct = `${sourceId}:${nativeId}`;
     return direct.length <= MAX_ID ? direct : `${sourceId}:n:${sha256Hex(nativeId).slice(0, 40)}`;
@@ -92,13 +95,18 @@ function cut(s: string, max: number, path: string, warnings: FieldIssue[]): stri
 export function normalisePost(draft: PostDraft, ctx: NormaliseContext): NormaliseResult {
   const issues: FieldIssue[] = [];
   const warnings: FieldIssue[] = [];
-  if (ctx.sourceId.length === 0 || ctx.sourceId.length > 100) issues.push({ path: ['sourceId'], reason: 'must be 1 to 100 characters' });
-  if (!INSTANT_RE.test(ctx.collectedAt)) issues.push({ path: ['collectedAt'], reason: 'must be ISO 8601 with an offset' });
+  if (ctx.sourceId.length === 0 || ctx.sourceId.length > 100)
+    issues.push({ path: ['sourceId'], reason: 'must be 1 to 100 characters' });
+  if (!INSTANT_RE.test(ctx.collectedAt))
+    issues.push({ path: ['collectedAt'], reason: 'must be ISO 8601 with an offset' });
 
   let nativeId: string | undefined;
   if (typeof draft.nativeId === 'number') {
     if (!Number.isSafeInteger(draft.nativeId)) {
-      issues.push({ path: ['nativeId'], reason: 'numeric id beyond 2^53 has lost precision; map the string id instead' });
+      issues.push({
+        path: ['nativeId'],
+        reason: 'numeric id beyond 2^53 has lost precision; map the string id instead',
+      });
     } else nativeId = String(draft.nativeId);
   } else if (typeof draft.nativeId === 'string' && draft.nativeId.trim() !== '') {
     nativeId = draft.nativeId.trim();
@@ -107,7 +115,8 @@ export function normalisePost(draft: PostDraft, ctx: NormaliseContext): Normalis
   let url: string | undefined;
   if (typeof draft.url === 'string' && draft.url.trim() !== '') {
     url = canonicalUrl(draft.url, { base: ctx.urlBase, trackingParams: ctx.trackingParams });
-    if (url === undefined) warnings.push({ path: ['url'], reason: `not an absolute http(s) URL: "${draft.url.slice(0, 100)}"; dropped` });
+    if (url === undefined)
+      warnings.push({ path: ['url'], reason: `not an absolute http(s) URL: "${draft.url.slice(0, 100)}"; dropped` });
     else if (url.length > 2000) {
       warnings.push({ path: ['url'], reason: 'longer than 2000 characters; dropped' });
       url = undefined;
@@ -118,7 +127,8 @@ export function normalisePost(draft: PostDraft, ctx: NormaliseContext): Normalis
   let text = typeof draft.text === 'string' ? cleanText(draft.text) : '';
   if (text === '' && title === '') issues.push({ path: ['text'], reason: 'no text and no title' });
   text = cut(text, MAX_POST_TEXT, 'text', warnings);
-  const author = typeof draft.author === 'string' ? cut(normaliseText(draft.author), MAX_AUTHOR, 'author', warnings) : '';
+  const author =
+    typeof draft.author === 'string' ? cut(normaliseText(draft.author), MAX_AUTHOR, 'author', warnings) : '';
 
   const parsed = parsePublishedAt(draft.publishedAt, ctx.defaultOffsetMinutes ?? BEIJING_OFFSET_MINUTES);
   let publishedAt: string;

@@ -35,7 +35,10 @@ export function nextPollDelay(timing: PollTiming, consecutiveFailures: number, r
   return Math.round(backoff * spread);
 }
 
-export function sourceHealth(consecutiveFailures: number, unhealthyAfter: number = DEFAULT_UNHEALTHY_AFTER): SourceHealth {
+export function sourceHealth(
+  consecutiveFailures: number,
+  unhealthyAfter: number = DEFAULT_UNHEALTHY_AFTER,
+): SourceHealth {
   if (consecutiveFailures <= 0) return 'healthy';
   return consecutiveFailures >= unhealthyAfter ? 'unhealthy' : 'degraded';
 }

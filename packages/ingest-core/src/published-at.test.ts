@@ -38,11 +38,15 @@ describe('parsePublishedAt', () => {
 
   it('reads epoch numbers in seconds or milliseconds', () => {
     expect(parsePublishedAt(1_600_000_000)).toEqual(expect.objectContaining({ instant: '2020-09-13T12:26:40Z' }));
-    expect(parsePublishedAt(1_600_000_000_123)).toEqual(expect.objectContaining({ instant: '2020-09-13T12:26:40.123Z' }));
+    expect(parsePublishedAt(1_600_000_000_123)).toEqual(
+      expect.objectContaining({ instant: '2020-09-13T12:26:40.123Z' }),
+    );
   });
 
   it('honours a source-specific default offset', () => {
-    expect(parsePublishedAt('2020-01-01 00:00:00', 0)).toEqual(expect.objectContaining({ instant: '2020-01-01T00:00:00Z' }));
+    expect(parsePublishedAt('2020-01-01 00:00:00', 0)).toEqual(
+      expect.objectContaining({ instant: '2020-01-01T00:00:00Z' }),
+    );
   });
 });
 

@@ -7,13 +7,24 @@
  */
 
 export type ParsedTime =
-  | { ok: true; instant: string; epochMs: number; offsetAssumed: boolean }
-  | { ok: false; reason: string };
+  { ok: true; instant: string; epochMs: number; offsetAssumed: boolean } | { ok: false; reason: string };
 
 export const BEIJING_OFFSET_MINUTES = 8 * 60;
 
 const MONTHS: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 /**
@@ -21,9 +32,21 @@ const MONTHS: Record<string, number> = {
  * ingester reads are Chinese, and that is what their servers print.
  */
 const ZONES: Record<string, number> = {
-  gmt: 0, ut: 0, utc: 0, z: 0,
-  cst: 480, bjt: 480, hkt: 480,
-  est: -300, edt: -240, cdt: -300, mst: -420, mdt: -360, pst: -480, pdt: -420, jst: 540,
+  gmt: 0,
+  ut: 0,
+  utc: 0,
+  z: 0,
+  cst: 480,
+  bjt: 480,
+  hkt: 480,
+  est: -300,
+  edt: -240,
+  cdt: -300,
+  mst: -420,
+  mdt: -360,
+  pst: -480,
+  pdt: -420,
+  jst: 540,
 };
 
 function parseOffset(zone: string | undefined): number | null | undefined {
@@ -111,10 +134,7 @@ function num(s: string | undefined): number | undefined {
 }
 
 /** Parses a publication time. Accepts a string, epoch seconds/milliseconds, or a Date. */
-export function parsePublishedAt(
-  value: unknown,
-  defaultOffsetMinutes: number = BEIJING_OFFSET_MINUTES,
-): ParsedTime {
+export function parsePublishedAt(value: unknown, defaultOffsetMinutes: number = BEIJING_OFFSET_MINUTES): ParsedTime {
   if (value instanceof Date) {
     const ms = value.getTime();
     return Number.isNaN(ms)
@@ -122,7 +142,8 @@ export function parsePublishedAt(
       : { ok: true, epochMs: ms, instant: formatInstant(ms, 0), offsetAssumed: false };
   }
   if (typeof value === 'number') return fromEpoch(value);
-  if (typeof value !== 'string') return { ok: false, reason: value == null ? 'missing' : `not a date: ${typeof value}` };
+  if (typeof value !== 'string')
+    return { ok: false, reason: value == null ? 'missing' : `not a date: ${typeof value}` };
   const s = value.normalize('NFKC').trim().replace(/\s+/g, ' ');
   if (s === '') return { ok: false, reason: 'blank' };
   if (/^\d{10}(\d{3})?$/.test(s)) return fromEpoch(Number(s));
@@ -132,8 +153,12 @@ export function parsePublishedAt(
     const frac = m[7];
     return build(
       {
-        year: Number(m[1]), month: Number(m[2]), day: Number(m[3]),
-        hour: num(m[4]), minute: num(m[5]), second: num(m[6]),
+        year: Number(m[1]),
+        month: Number(m[2]),
+        day: Number(m[3]),
+        hour: num(m[4]),
+        minute: num(m[5]),
+        second: num(m[6]),
         millis: frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : undefined,
         zone: m[8],
       },
@@ -145,7 +170,15 @@ export function parsePublishedAt(
     const month = MONTHS[m[2]!.toLowerCase()];
     if (!month) return { ok: false, reason: `unknown month "${m[2]}"` };
     return build(
-      { year: Number(m[3]), month, day: Number(m[1]), hour: num(m[4]), minute: num(m[5]), second: num(m[6]), zone: m[7] },
+      {
+        year: Number(m[3]),
+        month,
+        day: Number(m[1]),
+        hour: num(m[4]),
+        minute: num(m[5]),
+        second: num(m[6]),
+        zone: m[7],
+      },
       defaultOffsetMinutes,
     );
   }
@@ -154,14 +187,29 @@ export function parsePublishedAt(
     const month = MONTHS[m[1]!.toLowerCase()];
     if (!month) return { ok: false, reason: `unknown month "${m[1]}"` };
     return build(
-      { year: Number(m[7]), month, day: Number(m[2]), hour: num(m[3]), minute: num(m[4]), second: num(m[5]), zone: m[6] },
+      {
+        year: Number(m[7]),
+        month,
+        day: Number(m[2]),
+        hour: num(m[3]),
+        minute: num(m[4]),
+        second: num(m[5]),
+        zone: m[6],
+      },
       defaultOffsetMinutes,
     );
   }
   m = CHINESE.exec(s);
   if (m) {
     return build(
-      { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: num(m[4]), minute: num(m[5]), second: num(m[6]) },
+      {
+        year: Number(m[1]),
+        month: Number(m[2]),
+        day: Number(m[3]),
+        hour: num(m[4]),
+        minute: num(m[5]),
+        second: num(m[6]),
+      },
       defaultOffsetMinutes,
     );
   }

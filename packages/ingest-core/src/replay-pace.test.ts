@@ -29,9 +29,12 @@ describe('replayOffsets', () => {
     expect(replayOffsets(pace, times)).toEqual(offsets);
   });
 
-  it.each([[{ kind: 'rate', postsPerSecond: 0 } as const], [{ kind: 'original', speed: -1 } as const]])('refuses %p', (pace) => {
-    expect(() => replayOffsets(pace, [1])).toThrow(RangeError);
-  });
+  it.each([[{ kind: 'rate', postsPerSecond: 0 } as const], [{ kind: 'original', speed: -1 } as const]])(
+    'refuses %p',
+    (pace) => {
+      expect(() => replayOffsets(pace, [1])).toThrow(RangeError);
+    },
+  );
 });
 
 describe('paced', () => {
@@ -46,7 +49,8 @@ describe('paced', () => {
       },
     };
     const out: number[] = [];
-    for await (const item of paced([1, 2, 3, 4], { kind: 'rate', postsPerSecond: 2 }, () => undefined, { clock })) out.push(item);
+    for await (const item of paced([1, 2, 3, 4], { kind: 'rate', postsPerSecond: 2 }, () => undefined, { clock }))
+      out.push(item);
     expect(out).toEqual([1, 2, 3, 4]);
     expect(sleeps).toEqual([500, 500, 500]);
   });

@@ -7,7 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export type ReplayPace =
   | { kind: 'asap' }
   | { kind: 'rate'; postsPerSecond: number }
-  | { kind: 'original'; speed: number; /** Longest wait between two posts after scaling, so a quiet night does not stall a drill. */ maxGapMs?: number };
+  | {
+      kind: 'original';
+      speed: number;
+      /** Longest wait between two posts after scaling, so a quiet night does not stall a drill. */ maxGapMs?: number;
+    };
 
 /**
  * When each post is due, in ms after the replay started. Stateful over the sequence, pure in

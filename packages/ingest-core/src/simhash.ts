@@ -8,6 +8,7 @@ export interface SimHashOptions {
    * Shingle length in characters for CJK runs. Default 3: on short Weibo-length texts, trigrams
    * kept a repost with a prefix within 3–8 bits while a different event in the same words
    * ("网传文县发生地震…" against "网传文县…滑坡…") stayed 20+ bits away; bigrams put both near 10–17.
+   * Strip repost boilerplate first (dedup.ts `dedupText`): it brings reposts to 0–3 bits.
    */
   shingle?: number;
 }

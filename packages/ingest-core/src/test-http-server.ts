@@ -8,7 +8,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestServer> {
+export async function startTestServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TestServer> {
   const requests: TestServer['requests'] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {

@@ -20,7 +20,11 @@ describe('normaliseText', () => {
 describe('stripHtml / cleanText', () => {
   it.each([
     ['tags dropped, entities decoded', '<p>约翰&#183;霍普金斯 &amp; 大学</p>', '约翰·霍普金斯 & 大学'],
-    ['script, style and iframe content dropped', 'a<script>var x = "<b>";</script><style>p{}</style><iframe src="x">player</iframe>b', 'ab'],
+    [
+      'script, style and iframe content dropped',
+      'a<script>var x = "<b>";</script><style>p{}</style><iframe src="x">player</iframe>b',
+      'ab',
+    ],
     ['block elements break lines', '<p>一</p><p>二</p>二点五<br>三', '一\n\n二\n二点五\n三'],
     ['broken markup tolerated', '\t\t<span><font>记者</span> 报道</font>', '记者 报道'],
     ['plain text untouched', '没有标签', '没有标签'],

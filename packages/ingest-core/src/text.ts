@@ -42,8 +42,29 @@ export function normaliseText(input: string): string {
 
 const SKIP_CONTENT = new Set(['script', 'style', 'iframe', 'noscript', 'template', 'object', 'svg']);
 const BLOCK = new Set([
-  'p', 'br', 'div', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'tr', 'table',
-  'blockquote', 'section', 'article', 'header', 'footer', 'pre', 'hr', 'figure', 'figcaption',
+  'p',
+  'br',
+  'div',
+  'li',
+  'ul',
+  'ol',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'tr',
+  'table',
+  'blockquote',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'pre',
+  'hr',
+  'figure',
+  'figcaption',
 ]);
 
 /**

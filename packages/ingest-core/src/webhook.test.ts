@@ -8,7 +8,9 @@ const ts = String(nowMs / 1000);
 
 describe('webhook signature scheme', () => {
   it('is HMAC-SHA256 over timestamp + "." + raw body, hex', () => {
-    const expected = createHmac('sha256', secret).update(Buffer.concat([Buffer.from(`${ts}.`), body])).digest('hex');
+    const expected = createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from(`${ts}.`), body]))
+      .digest('hex');
     expect(signWebhook(secret, ts, body)).toBe(expected);
     expect(webhookSignatureHeader(secret, ts, body)).toBe(`v1=${expected}`);
   });
@@ -54,12 +56,23 @@ describe('parseWebhookBody', () => {
 
   it('lists every invalid field path of every post', () => {
     const result = parseWebhookBody({
-      posts: [post, { text: 5, publishedAt: '' }, { ...post, engagement: { likes: -1, reposts: 1.5 } }, { title: '', text: ' ', publishedAt: 'x' }],
+      posts: [
+        post,
+        { text: 5, publishedAt: '' },
+        { ...post, engagement: { likes: -1, reposts: 1.5 } },
+        { title: '', text: ' ', publishedAt: 'x' },
+      ],
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((i) => i.path.join('.')).sort()).toEqual(
-      ['posts.1.publishedAt', 'posts.1.text', 'posts.2.engagement.likes', 'posts.2.engagement.reposts', 'posts.3.text'].sort(),
+      [
+        'posts.1.publishedAt',
+        'posts.1.text',
+        'posts.2.engagement.likes',
+        'posts.2.engagement.reposts',
+        'posts.3.text',
+      ].sort(),
     );
   });
 
@@ -75,7 +88,10 @@ describe('parseWebhookBody', () => {
   });
 
   it('refuses a batch over the limit', () => {
-    const result = parseWebhookBody(Array.from({ length: 11 }, () => post), 10);
+    const result = parseWebhookBody(
+      Array.from({ length: 11 }, () => post),
+      10,
+    );
     expect(result.ok === false && result.issues[0]?.reason).toBe('batch of 11 exceeds 10');
   });
 });

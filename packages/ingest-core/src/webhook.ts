@@ -133,7 +133,8 @@ export function parseWebhookBody(body: unknown, maxBatch: number = DEFAULT_WEBHO
     return { ok: false, issues: [{ path: [], reason: 'body must be a post object, {"posts": [...]} or an array' }] };
   }
   if (items.length === 0) return { ok: false, issues: [{ path: prefix, reason: 'empty batch' }] };
-  if (items.length > maxBatch) return { ok: false, issues: [{ path: prefix, reason: `batch of ${items.length} exceeds ${maxBatch}` }] };
+  if (items.length > maxBatch)
+    return { ok: false, issues: [{ path: prefix, reason: `batch of ${items.length} exceeds ${maxBatch}` }] };
   const drafts: PostDraft[] = [];
   const issues: FieldIssue[] = [];
   items.forEach((item, i) => {

@@ -5,16 +5,42 @@
  * The last line is one JSON object.
  */
 import { Readable } from 'node:stream';
-import { checkDuplicate, MemoryDedupStore, parseFeed, feedItemToDraft, normalisePost, readImportFile, simhash } from '..';
+import {
+  checkDuplicate,
+  MemoryDedupStore,
+  parseFeed,
+  feedItemToDraft,
+  normalisePost,
+  readImportFile,
+  simhash,
+} from '..';
 
 const N = Number(process.env['BENCH_POSTS'] ?? 100_000);
+const HAMMING = process.env['BENCH_HAMMING'] ? Number(process.env['BENCH_HAMMING']) : undefined;
 const places = ['武都区', '成县', '文县', '宕昌县', '康县', '西和县', '礼县', '徽县', '两当县'];
 const events = ['山体滑坡', '泥石流', '洪水', '道路交通事故', '食物中毒', '火灾', '地震'];
 
 const clauses = [
-  '现场有多人被困', '已有伤者送医', '请大家注意安全', '消息待核实', '交警已到场处置', '道路双向封闭', '附近居民已转移',
-  '视频在朋友圈流传', '官方尚未回应', '有网友称是谣言', '村民自发组织救援', '水位仍在上涨', '学校已停课', '供电暂时中断',
-  '救援队正在赶来', '县政府已启动应急预案', '多辆车辆受损', '商户损失严重', '暂无人员伤亡报告', '具体原因正在调查',
+  '现场有多人被困',
+  '已有伤者送医',
+  '请大家注意安全',
+  '消息待核实',
+  '交警已到场处置',
+  '道路双向封闭',
+  '附近居民已转移',
+  '视频在朋友圈流传',
+  '官方尚未回应',
+  '有网友称是谣言',
+  '村民自发组织救援',
+  '水位仍在上涨',
+  '学校已停课',
+  '供电暂时中断',
+  '救援队正在赶来',
+  '县政府已启动应急预案',
+  '多辆车辆受损',
+  '商户损失严重',
+  '暂无人员伤亡报告',
+  '具体原因正在调查',
 ];
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run benches the same texts. */
@@ -71,18 +97,25 @@ async function benchDedup(): Promise<{ checksPerSec: number; near: number; simha
   const simhashPerSec = Math.round(count / ((performance.now() - t) / 1000));
   t = performance.now();
   let near = 0;
-  for (const p of posts) if ((await checkDuplicate(p, store)).kind === 'near') near++;
+  for (const p of posts) if ((await checkDuplicate(p, store, { hammingThreshold: HAMMING })).kind === 'near') near++;
   return { checksPerSec: Math.round(count / ((performance.now() - t) / 1000)), near, simhashPerSec };
 }
 
 function benchFeed(): { itemsPerSec: number } {
-  const items = Array.from({ length: 500 }, (_, i) => `<item><title>标题${i} &amp; 新闻</title><link>https://news.example.cn/a/${i}.htm?a=1&b=2</link><guid>g${i}</guid><pubDate>Wed, 18 Aug 2021 17:00:00 +0800</pubDate><description><![CDATA[<p>${'正文内容，'.repeat(40)}</p>]]></description></item>`).join('');
-  const xml = Buffer.from(`<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><link>https://news.example.cn/</link>${items}</channel></rss>`);
+  const items = Array.from(
+    { length: 500 },
+    (_, i) =>
+      `<item><title>标题${i} &amp; 新闻</title><link>https://news.example.cn/a/${i}.htm?a=1&b=2</link><guid>g${i}</guid><pubDate>Wed, 18 Aug 2021 17:00:00 +0800</pubDate><description><![CDATA[<p>${'正文内容，'.repeat(40)}</p>]]></description></item>`,
+  ).join('');
+  const xml = Buffer.from(
+    `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><link>https://news.example.cn/</link>${items}</channel></rss>`,
+  );
   const rounds = 20;
   const started = performance.now();
   for (let r = 0; r < rounds; r++) {
     const feed = parseFeed(xml);
-    for (const item of feed.items) normalisePost(feedItemToDraft(item), { sourceId: 'b', sourceKind: 'rss', collectedAt: '2026-11-26T00:00:00Z' });
+    for (const item of feed.items)
+      normalisePost(feedItemToDraft(item), { sourceId: 'b', sourceKind: 'rss', collectedAt: '2026-11-26T00:00:00Z' });
   }
   return { itemsPerSec: Math.round((rounds * 500) / ((performance.now() - started) / 1000)) };
 }
@@ -97,6 +130,7 @@ async function main(): Promise<void> {
       fileImportPostsPerSec: file.postsPerSec,
       dedupChecksPerSec: dedup.checksPerSec,
       dedupNearDuplicates: dedup.near,
+      dedupRepostsPlanted: Math.floor(Math.min(N, 50_000) / 10),
       simhashPerSec: dedup.simhashPerSec,
       feedItemsPerSec: feed.itemsPerSec,
     }),
