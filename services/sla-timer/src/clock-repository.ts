@@ -1,26 +1,49 @@
-import { ClockEventMessage, type ClockEventKind, type ClockSnapshot, type ClockStage, type IncidentSnapshot } from '@huiying/contracts';
+import { ClockEventMessage, type ClockEventKind, type ClockSnapshot } from '@huiying/contracts';
+import type { ClockPause, TrackedClock } from '@huiying/deadlines';
 import { toIso } from '@huiying/incident-core';
 import { enqueueEvent, type Queryable } from '@huiying/outbox';
 
 interface ClockRow {
   id: string;
-  incident_id: string;
-  stage: ClockStage;
+  incident_id: string | null;
+  disclosure_request_id: string | null;
+  stage: ClockSnapshot['stage'];
   status: ClockSnapshot['status'];
   t0: unknown;
   due_at: unknown;
   started_at: unknown;
   met_at: unknown;
   breached_at: unknown;
+  acknowledged_at: unknown;
   drill: boolean;
+}
+
+interface PauseRow {
+  clock_id: string;
+  from_at: unknown;
+  to_at: unknown;
+  reason: string;
+  signed_off_by: string;
+  signed_off_at: unknown;
 }
 
 const nullableIso = (v: unknown) => (v === null || v === undefined ? null : toIso(v));
 
-export function clockOf(row: ClockRow): ClockSnapshot {
+const COLUMNS =
+  'id, incident_id, disclosure_request_id, stage, status, t0, due_at, started_at, met_at, breached_at, acknowledged_at, drill';
+
+/** The contract's view of a clock (what events carry). */
+export function snapshotOf(clock: TrackedClock): ClockSnapshot {
+  const { pauses: _pauses, acknowledgedAt: _ack, ...snapshot } = clock;
+  return snapshot;
+}
+
+function trackedOf(row: ClockRow, pauses: ClockPause[]): TrackedClock {
   return {
     id: row.id,
-    incidentId: row.incident_id,
+    // A disclosure clock has no incident: its request id stands in (see ClockSnapshot).
+    incidentId: row.incident_id ?? (row.disclosure_request_id as string),
+    ...(row.disclosure_request_id !== null && { disclosureRequestId: row.disclosure_request_id }),
     stage: row.stage,
     status: row.status,
     t0: toIso(row.t0),
@@ -29,72 +52,183 @@ export function clockOf(row: ClockRow): ClockSnapshot {
     metAt: nullableIso(row.met_at),
     breachedAt: nullableIso(row.breached_at),
     drill: row.drill,
+    pauses,
+    acknowledgedAt: nullableIso(row.acknowledged_at),
   };
 }
 
-const COLUMNS = 'id, incident_id, stage, status, t0, due_at, started_at, met_at, breached_at, drill';
-
-export async function clocksOfIncident(db: Queryable, incidentId: string): Promise<ClockSnapshot[]> {
-  const { rows } = await db.query<ClockRow>(`SELECT ${COLUMNS} FROM clocks WHERE incident_id = $1 ORDER BY started_at, stage`, [incidentId]);
-  return rows.map(clockOf);
+async function withPauses(db: Queryable, rows: ClockRow[]): Promise<TrackedClock[]> {
+  if (rows.length === 0) return [];
+  const { rows: pauses } = await db.query<PauseRow>(
+    `SELECT clock_id, from_at, to_at, reason, signed_off_by, signed_off_at FROM clock_pauses
+      WHERE clock_id = ANY($1) ORDER BY from_at, id`,
+    [rows.map((r) => r.id)],
+  );
+  const byClock = new Map<string, ClockPause[]>();
+  for (const p of pauses) {
+    const list = byClock.get(p.clock_id) ?? [];
+    list.push({ from: toIso(p.from_at), to: nullableIso(p.to_at), reason: p.reason, signedOffBy: p.signed_off_by, signedOffAt: toIso(p.signed_off_at) });
+    byClock.set(p.clock_id, list);
+  }
+  return rows.map((r) => trackedOf(r, byClock.get(r.id) ?? []));
 }
 
-export async function findClock(db: Queryable, id: string, forUpdate = false): Promise<ClockSnapshot | null> {
+export async function clocksOfIncident(db: Queryable, incidentId: string): Promise<TrackedClock[]> {
+  const { rows } = await db.query<ClockRow>(`SELECT ${COLUMNS} FROM clocks WHERE incident_id = $1 ORDER BY started_at, id`, [incidentId]);
+  return withPauses(db, rows);
+}
+
+export async function findClock(db: Queryable, id: string, forUpdate = false): Promise<TrackedClock | null> {
   const { rows } = await db.query<ClockRow>(`SELECT ${COLUMNS} FROM clocks WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
-  return rows[0] ? clockOf(rows[0]) : null;
+  return (await withPauses(db, rows))[0] ?? null;
 }
 
-/** Clocks that still have steps to fire: the reconciler's work list after a restart. */
-export async function activeClocks(db: Queryable): Promise<ClockSnapshot[]> {
-  const { rows } = await db.query<ClockRow>(`SELECT ${COLUMNS} FROM clocks WHERE status IN ('running', 'breached') ORDER BY due_at`);
-  return rows.map(clockOf);
+/** Clocks that can still fire a step: the reconciler's work list. */
+export async function pendingClockIds(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM clocks WHERE status IN ('running', 'paused', 'breached') ORDER BY due_at, id`,
+  );
+  return rows.map((r) => r.id);
 }
 
-export async function insertClock(db: Queryable, clock: ClockSnapshot): Promise<void> {
+export async function firedStepsOf(db: Queryable, clockId: string): Promise<string[]> {
+  const { rows } = await db.query<{ step: string }>('SELECT step FROM clock_steps WHERE clock_id = $1', [clockId]);
+  return rows.map((r) => r.step);
+}
+
+export interface NewClock {
+  clock: TrackedClock;
+  provisional: boolean;
+  startedLateMs: number;
+}
+
+export async function insertClock(db: Queryable, { clock, provisional, startedLateMs }: NewClock): Promise<void> {
   await db.query(
-    `INSERT INTO clocks (id, incident_id, stage, status, t0, due_at, started_at, drill, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7)`,
-    [clock.id, clock.incidentId, clock.stage, clock.status, clock.t0, clock.dueAt, clock.startedAt, clock.drill],
+    `INSERT INTO clocks (id, incident_id, disclosure_request_id, stage, status, t0, due_at, started_at, drill,
+                         provisional, started_late_ms, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $8)`,
+    [
+      clock.id,
+      clock.disclosureRequestId === undefined ? clock.incidentId : null,
+      clock.disclosureRequestId ?? null,
+      clock.stage,
+      clock.status,
+      clock.t0,
+      clock.dueAt,
+      clock.startedAt,
+      clock.drill,
+      provisional,
+      startedLateMs,
+    ],
   );
 }
 
-export async function updateClock(db: Queryable, clock: ClockSnapshot, extra: { cancelReason?: string } = {}): Promise<void> {
+/** Writes the clock's state columns; `extra` sets the columns only some transitions touch. */
+export async function updateClock(
+  db: Queryable,
+  clock: TrackedClock,
+  at: Date,
+  extra: { cancelReason?: string; marginMs?: number; metBy?: string; acknowledgedBy?: string } = {},
+): Promise<void> {
   await db.query(
     `UPDATE clocks SET status = $2, t0 = $3, due_at = $4, met_at = $5, breached_at = $6,
-       cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END,
-       cancel_reason = COALESCE($7, cancel_reason), updated_at = now()
+       cancelled_at = CASE WHEN $2 = 'cancelled' THEN $7::timestamptz ELSE cancelled_at END,
+       cancel_reason = COALESCE($8, cancel_reason), margin_ms = COALESCE($9, margin_ms),
+       met_by = COALESCE($10, met_by), acknowledged_at = $11, acknowledged_by = COALESCE($12, acknowledged_by),
+       updated_at = $7
      WHERE id = $1`,
-    [clock.id, clock.status, clock.t0, clock.dueAt, clock.metAt, clock.breachedAt, extra.cancelReason ?? null],
+    [
+      clock.id,
+      clock.status,
+      clock.t0,
+      clock.dueAt,
+      clock.metAt,
+      clock.breachedAt,
+      at.toISOString(),
+      extra.cancelReason ?? null,
+      extra.marginMs ?? null,
+      extra.metBy ?? null,
+      clock.acknowledgedAt,
+      extra.acknowledgedBy ?? null,
+    ],
   );
+}
+
+export interface ClockEventDetail {
+  warning?: string;
+  escalationStep?: number;
+  reason?: string;
+  traceId: string;
+  at: Date;
+  /** Deterministic outbox id: a step's event is the same event however often it is recorded. */
+  eventId?: string;
+  /** Extra facts for the history row (margin, actor, superseded step…). */
+  history?: Record<string, unknown>;
+}
+
+/** The owner of a clock as events name it: the incident, or the disclosure request. */
+export interface ClockOwner {
+  title: string;
+  departments: string[];
 }
 
 /** Records a clock event: a history row and an outbox event, in the caller's transaction. */
 export async function recordClockEvent(
   tx: Queryable,
   kind: ClockEventKind,
-  clock: ClockSnapshot,
-  incident: Pick<IncidentSnapshot, 'title' | 'departments'>,
-  detail: { warning?: string; escalationStep?: number; reason?: string; traceId: string; at: Date },
+  clock: TrackedClock,
+  owner: ClockOwner,
+  detail: ClockEventDetail,
+  publish = true,
 ): Promise<void> {
   await tx.query(`INSERT INTO clock_history (clock_id, at, event, detail) VALUES ($1, $2, $3, $4)`, [
     clock.id,
     detail.at.toISOString(),
     kind,
-    JSON.stringify({ warning: detail.warning ?? null, escalationStep: detail.escalationStep ?? null, reason: detail.reason ?? null, dueAt: clock.dueAt }),
+    JSON.stringify({
+      warning: detail.warning ?? null,
+      escalationStep: detail.escalationStep ?? null,
+      reason: detail.reason ?? null,
+      t0: clock.t0,
+      dueAt: clock.dueAt,
+      ...detail.history,
+    }),
   ]);
+  if (!publish) return;
   await enqueueEvent(tx, {
     def: ClockEventMessage,
     payload: {
       kind,
-      clock,
+      clock: snapshotOf(clock),
       ...(detail.warning !== undefined && { warning: detail.warning }),
       ...(detail.escalationStep !== undefined && { escalationStep: detail.escalationStep }),
       ...(detail.reason !== undefined && { reason: detail.reason }),
-      departments: incident.departments,
-      incidentTitle: incident.title,
+      departments: owner.departments,
+      incidentTitle: owner.title,
     },
     key: clock.incidentId,
     traceId: detail.traceId,
     occurredAt: detail.at,
+    ...(detail.eventId !== undefined && { id: detail.eventId }),
   });
+}
+
+/** Whose clock it is, for the event: the incident's title and departments, or the request's. */
+export async function ownerOf(tx: Queryable, clock: TrackedClock): Promise<ClockOwner> {
+  if (clock.disclosureRequestId !== undefined) {
+    const { rows } = await tx.query<{ subject: string; department: string }>(
+      'SELECT subject, department FROM disclosure_requests WHERE id = $1',
+      [clock.disclosureRequestId],
+    );
+    const r = rows[0];
+    return { title: r ? `依申请公开：${r.subject}` : clock.incidentId, departments: r ? [r.department] : [] };
+  }
+  const { rows } = await tx.query<{ title: string; departments: string[] }>('SELECT title, departments FROM incidents WHERE id = $1', [clock.incidentId]);
+  const r = rows[0];
+  return { title: r?.title ?? clock.incidentId, departments: r?.departments ?? [] };
+}
+
+/** Serialises every change to one owner's clocks (incident events, statements, steps). */
+export async function lockOwner(tx: Queryable, ownerId: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`clocks:${ownerId}`]);
 }

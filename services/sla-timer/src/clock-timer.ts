@@ -1,18 +1,14 @@
 import type { Bus, SubscriptionHandle } from '@huiying/bus';
-import { IncidentEventMessage, StatementEventMessage, type ClockSnapshot, type IncidentEventMessage as IncidentEnvelope, type StatementEventMessage as StatementEnvelope } from '@huiying/contracts';
-import { findIncident } from '@huiying/incident-core';
-import type { OutboxRelay, Queryable } from '@huiying/outbox';
+import { ClockEventMessage, IncidentEventMessage, StatementEventMessage } from '@huiying/contracts';
+import type { ClockPolicy } from '@huiying/deadlines';
+import type { OutboxRelay } from '@huiying/outbox';
 import { markProcessed, type Db } from '@huiying/store';
 import type { Logger } from '@huiying/telemetry';
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { activeClocks, clocksOfIncident, findClock, insertClock, recordClockEvent, updateClock } from './clock-repository';
-import { jobIdOf, planClocks, stepsOf, type ClockPolicy } from './clock-plan';
-
-export interface ClockStepJob {
-  clockId: string;
-  step: string;
-  dueAt: string;
-}
+import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { ClockStepJob, createClockQueue, ensureStepJob, type ClockQueue } from './clock-jobs';
+import { applyIncidentState, applyStatement } from './clock-lifecycle';
+import { lockOwner, pendingClockIds } from './clock-repository';
+import { fireDueSteps, type FiredBy } from './clock-steps';
 
 export interface ClockTimerOptions {
   bus: Bus;
@@ -29,153 +25,163 @@ export interface ClockTimerOptions {
   now?: () => Date;
   /** How often the reconciler re-checks PostgreSQL against Redis while running. Default 60 s. */
   reconcileEveryMs?: number;
+  /** Steps fired at once by the worker. Default 8. */
+  concurrency?: number;
+}
+
+export interface ReconcileReport {
+  clocks: number;
+  /** Jobs Redis did not have (lost, or never scheduled) and that were re-created. */
+  jobsAdded: number;
+  jobsMoved: number;
+  /** Steps found overdue and fired by the reconciler itself. */
+  stepsFired: number;
 }
 
 const CONSUMER = 'sla-timer';
-const STEP_CONSUMER = 'sla-timer-step';
 
 /**
- * The clocks: PostgreSQL holds every clock's state, BullMQ holds one delayed job per step
- * (warning, breach, escalation) with a deterministic id. Each step fires at most once because
- * the worker records the job id in the same transaction as the step's effects.
+ * The clocks: PostgreSQL holds every clock and every fired step; BullMQ holds one delayed job per
+ * clock, for its next step (`clock-<id>-<step>`). A job only wakes the clock: `fireDueSteps`
+ * decides from PostgreSQL and records each step once, so a job fired twice, late or after Redis
+ * lost it and the reconciler re-created it, never announces a step twice.
  */
 export function createClockTimer(options: ClockTimerOptions) {
   const now = options.now ?? (() => new Date());
   const prefix = options.prefix ?? 'huiying';
-  const queue = new Queue<ClockStepJob>(options.queueName, {
-    connection: options.redis,
-    prefix,
-    defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 5000 },
-  });
-  let worker: Worker<ClockStepJob> | undefined;
+  const queue: ClockQueue = createClockQueue(options.queueName, options.redis, prefix);
+  const group = options.group ?? 'huiying-sla-timer';
+  let worker: Worker<ClockStepJob, string, string> | undefined;
   let subscriptions: SubscriptionHandle[] = [];
   let reconcileTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
 
-  async function schedule(clock: ClockSnapshot): Promise<void> {
-    const jobs = stepsOf(clock, options.policy).map((step) => ({
-      name: 'clock-step',
-      data: { clockId: clock.id, step: step.name, dueAt: clock.dueAt },
-      opts: { jobId: jobIdOf(clock.id, step.name, clock.dueAt), delay: Math.max(0, step.at - now().getTime()) },
-    }));
-    await queue.addBulk(jobs);
+  /** Fires what is due for the clock, then makes sure Redis wakes it for the next step. */
+  async function wake(clockId: string, firedBy: FiredBy, report?: ReconcileReport): Promise<void> {
+    const result = await fireDueSteps(options.db, clockId, options.policy, now(), firedBy);
+    if (result.fired.length > 0) {
+      await options.relay.flush();
+      for (const f of result.fired) options.logger.info({ clockId, step: f.step, latenessMs: f.latenessMs, firedBy }, 'clock step fired');
+    }
+    if (report) report.stepsFired += result.fired.length;
+    if (result.next) {
+      const outcome = await ensureStepJob(queue, result.next, clockId);
+      if (report && outcome === 'added') report.jobsAdded += 1;
+      if (report && outcome === 'moved') report.jobsMoved += 1;
+    }
   }
 
-  async function lockIncident(tx: Queryable, incidentId: string): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`clocks:${incidentId}`]);
+  async function fireJob(job: Job<ClockStepJob, string, string>, token?: string): Promise<string> {
+    const data = ClockStepJob.parse(job.data);
+    const result = await fireDueSteps(options.db, data.clockId, options.policy, now(), 'bullmq');
+    if (result.fired.length > 0) await options.relay.flush();
+    if (result.next) {
+      if (result.next.jobId === job.id && token) {
+        // This job's own step is still ahead (rebased later, or resumed after a pause): keep
+        // the id and wait again instead of freeing it and racing a new job.
+        await job.updateData({ ...data, atMs: result.next.atMs });
+        await job.moveToDelayed(result.next.atMs, token);
+        throw new DelayedError();
+      }
+      await ensureStepJob(queue, result.next, data.clockId);
+    }
+    return result.fired.map((f) => f.step).join(',') || 'nothing due';
   }
 
-  async function onIncidentEvent(envelope: IncidentEnvelope): Promise<void> {
-    const incident = envelope.payload.incident;
-    const toSchedule: ClockSnapshot[] = [];
-    await options.db.transaction(async (tx) => {
-      await lockIncident(tx, incident.id);
-      if (!(await markProcessed(tx, CONSUMER, envelope.id))) return;
-      // Decide on the incident as stored now, not as the event saw it: events may arrive late.
-      const current = (await findIncident(tx, incident.id)) ?? incident;
-      const existing = await clocksOfIncident(tx, incident.id);
-      const at = now();
-      for (const action of planClocks(current, envelope.payload.kind, existing, options.policy, at)) {
-        const detail = { traceId: envelope.traceId, at };
-        if (action.action === 'start') {
-          await insertClock(tx, action.clock);
-          await recordClockEvent(tx, 'started', action.clock, current, detail);
-          toSchedule.push(action.clock);
-        } else if (action.action === 'cancel') {
-          await updateClock(tx, action.clock, { cancelReason: action.reason });
-          await recordClockEvent(tx, 'cancelled', action.clock, current, { ...detail, reason: action.reason });
-        } else {
-          await updateClock(tx, action.clock);
-          await recordClockEvent(tx, 'rebased', action.clock, current, { ...detail, reason: `t0 moved; deadline was ${action.from}` });
-          toSchedule.push(action.clock);
+  /** Re-creates what Redis lost, from PostgreSQL; fires overdue steps once. */
+  async function reconcile(): Promise<ReconcileReport> {
+    const ids = await pendingClockIds(options.db);
+    const report: ReconcileReport = { clocks: ids.length, jobsAdded: 0, jobsMoved: 0, stepsFired: 0 };
+    let index = 0;
+    const lane = async () => {
+      while (index < ids.length && !stopping) {
+        const id = ids[index++]!;
+        try {
+          await wake(id, 'reconciler', report);
+        } catch (error) {
+          options.logger.error({ err: error, clockId: id }, 'reconcile of a clock failed');
         }
       }
-    });
+    };
+    await Promise.all(Array.from({ length: 4 }, lane));
+    return report;
+  }
+
+  async function changedClocks(ids: string[], firedBy: FiredBy): Promise<void> {
     await options.relay.flush();
-    for (const clock of toSchedule) await schedule(clock);
-  }
-
-  async function onStatementEvent(envelope: StatementEnvelope): Promise<void> {
-    const event = envelope.payload;
-    const stages = event.kind === 'press_conference_held' ? ['press_conference'] : ['statement', 'response', 'continued_release'];
-    await options.db.transaction(async (tx) => {
-      await lockIncident(tx, event.incidentId);
-      if (!(await markProcessed(tx, CONSUMER, envelope.id))) return;
-      const incident = await findIncident(tx, event.incidentId);
-      if (!incident) return;
-      for (const clock of await clocksOfIncident(tx, event.incidentId)) {
-        if (!stages.includes(clock.stage) || (clock.status !== 'running' && clock.status !== 'breached')) continue;
-        const met: ClockSnapshot = { ...clock, status: 'met', metAt: event.at };
-        await updateClock(tx, met);
-        const marginMin = Math.round((Date.parse(clock.dueAt) - Date.parse(event.at)) / 60000);
-        await recordClockEvent(tx, 'met', met, incident, { traceId: envelope.traceId, at: now(), reason: `${event.kind} ${event.statementId}; margin ${marginMin} min` });
-      }
-    });
-    await options.relay.flush();
-  }
-
-  async function fireStep(job: Job<ClockStepJob>): Promise<string> {
-    const { clockId, step, dueAt } = job.data;
-    const outcome = await options.db.transaction(async (tx) => {
-      const clock = await findClock(tx, clockId, true);
-      if (!clock) return 'no such clock';
-      if (clock.dueAt !== new Date(dueAt).toISOString()) return 'clock was rebased';
-      if (clock.status === 'met' || clock.status === 'cancelled' || clock.status === 'paused') return `clock is ${clock.status}`;
-      const planned = stepsOf(clock, options.policy).find((s) => s.name === step);
-      if (!planned) return 'unknown step';
-      if (planned.kind === 'warning' && clock.status !== 'running') return 'warning after breach';
-      if (!(await markProcessed(tx, STEP_CONSUMER, job.id ?? jobIdOf(clockId, step, dueAt)))) return 'already fired';
-      const incident = await findIncident(tx, clock.incidentId);
-      const at = now();
-      const detail = {
-        traceId: `clock-${clock.id}`,
-        at,
-        ...(planned.label !== undefined && { warning: planned.label }),
-        ...(planned.escalationStep !== undefined && { escalationStep: planned.escalationStep }),
-      };
-      const next = planned.kind === 'breached' ? { ...clock, status: 'breached' as const, breachedAt: at.toISOString() } : clock;
-      if (planned.kind === 'breached') await updateClock(tx, next);
-      await recordClockEvent(tx, planned.kind, next, incident ?? { title: clock.incidentId, departments: [] }, detail);
-      return 'fired';
-    });
-    if (outcome === 'fired') await options.relay.flush();
-    options.logger.debug({ clockId, step, outcome, lateMs: Date.now() - (job.timestamp + (job.opts.delay ?? 0)) }, 'clock step');
-    return outcome;
-  }
-
-  /** Re-creates the jobs of every active clock; already-fired steps stand down when they fire. */
-  async function reconcile(): Promise<number> {
-    const clocks = await activeClocks(options.db);
-    for (const clock of clocks) await schedule(clock);
-    return clocks.length;
+    for (const id of new Set(ids)) await wake(id, firedBy);
   }
 
   return {
     queue,
     reconcile,
+    /** Fire-and-schedule one clock now (after an API change, if the caller does not wait for the event). */
+    wake: (clockId: string) => wake(clockId, 'event'),
     async start() {
-      const restored = await reconcile();
-      options.logger.info({ clocks: restored }, 'reconciled clocks from PostgreSQL');
-      worker = new Worker<ClockStepJob>(options.queueName, fireStep, {
+      const report = await reconcile();
+      options.logger.info(report, 'reconciled clocks from PostgreSQL');
+      worker = new Worker<ClockStepJob, string, string>(options.queueName, fireJob, {
         connection: { ...(options.redis as object), maxRetriesPerRequest: null } as ConnectionOptions,
         prefix,
-        concurrency: 8,
+        concurrency: options.concurrency ?? 8,
       });
-      worker.on('failed', (job, error) => options.logger.error({ err: error, jobId: job?.id }, 'clock step failed'));
+      worker.on('failed', (job, error) => options.logger.error({ err: error, jobId: job?.id }, 'clock step job failed'));
+      worker.on('error', (error) => options.logger.error({ err: error }, 'clock worker error'));
       subscriptions = [
-        await options.bus.subscribe({ group: options.group ?? 'huiying-sla-timer', messages: [IncidentEventMessage], handler: async (d) => void (await onIncidentEvent(d.envelope)) }),
-        await options.bus.subscribe({ group: (options.group ?? 'huiying-sla-timer') + '-statements', messages: [StatementEventMessage], handler: async (d) => void (await onStatementEvent(d.envelope)) }),
+        await options.bus.subscribe({
+          group,
+          messages: [IncidentEventMessage],
+          handler: async ({ envelope }) => {
+            const changed = await options.db.transaction(async (tx) => {
+              await lockOwner(tx, envelope.payload.incident.id);
+              if (!(await markProcessed(tx, CONSUMER, envelope.id))) return [];
+              return applyIncidentState(tx, envelope.payload.incident.id, options.policy, now(), envelope.traceId, envelope.payload.incident);
+            });
+            await changedClocks(changed, 'event');
+            return { outcome: 'ok' };
+          },
+        }),
+        await options.bus.subscribe({
+          group: `${group}-statements`,
+          messages: [StatementEventMessage],
+          handler: async ({ envelope }) => {
+            const changed = await options.db.transaction(async (tx) => {
+              await lockOwner(tx, envelope.payload.incidentId);
+              if (!(await markProcessed(tx, CONSUMER, envelope.id))) return [];
+              return applyStatement(tx, envelope.payload, options.policy, now(), envelope.traceId);
+            });
+            await changedClocks(changed, 'event');
+            return { outcome: 'ok' };
+          },
+        }),
+        // Clocks changed elsewhere (the API's pause/resume, disclosure requests) announce it on
+        // the clock topic; the timer schedules them from there. Its own events pass harmlessly.
+        await options.bus.subscribe({
+          group: `${group}-clocks`,
+          messages: [ClockEventMessage],
+          handler: async ({ envelope }) => {
+            const { kind, clock } = envelope.payload;
+            if (kind === 'started' || kind === 'rebased' || kind === 'resumed') await wake(clock.id, 'event');
+            return { outcome: 'ok' };
+          },
+        }),
       ];
       const every = options.reconcileEveryMs ?? 60_000;
       const loop = () => {
         reconcileTimer = setTimeout(() => {
           reconcile()
+            .then((r) => {
+              if (r.jobsAdded > 0 || r.stepsFired > 0) options.logger.warn(r, 'reconciler restored clock jobs Redis did not have');
+            })
             .catch((error) => options.logger.error({ err: error }, 'reconcile failed'))
-            .finally(() => reconcileTimer && loop());
+            .finally(() => reconcileTimer && !stopping && loop());
         }, every);
+        reconcileTimer.unref();
       };
       loop();
     },
     async stop() {
+      stopping = true;
       if (reconcileTimer) clearTimeout(reconcileTimer);
       reconcileTimer = undefined;
       for (const s of subscriptions) await s.stop();

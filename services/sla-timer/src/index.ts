@@ -1,4 +1,10 @@
-export * from './clock-plan';
+export { defaultClockPolicy, parseClockPolicy, type ClockPolicy } from '@huiying/deadlines';
+export * from './clock-jobs';
 export * from './clock-repository';
+export * from './clock-steps';
+export * from './clock-lifecycle';
+export * from './clock-exceptions';
 export * from './clock-timer';
+export * from './clock-policy-config';
+export * from './disclosure-requests';
 export * from './redis-check';

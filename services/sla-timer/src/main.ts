@@ -3,7 +3,7 @@ import { exitOnConfigError } from '@huiying/config';
 import { createOutboxRelay } from '@huiying/outbox';
 import { migrate, openDatabase } from '@huiying/store';
 import { closeOnSignals, createHealthServer, createLogger, createMetricsRegistry } from '@huiying/telemetry';
-import { defaultClockPolicy } from './clock-plan';
+import { loadPolicyFromConfig } from './clock-policy-config';
 import { createClockTimer } from './clock-timer';
 import { loadSlaTimerConfig } from './config';
 import { redisOptionsFromUrl, warnOnUnsafeRedis } from './redis-check';
@@ -12,24 +12,20 @@ async function main(): Promise<void> {
   const config = loadSlaTimerConfig();
   const logger = createLogger('sla-timer', config.LOG_LEVEL);
   const registry = createMetricsRegistry('sla-timer');
+  const policy = loadPolicyFromConfig(config);
+  logger.info({ policy }, 'clock policy');
   await warnOnUnsafeRedis(config.REDIS_URL, logger);
-  const db = await openDatabase({ url: config.DATABASE_URL });
+  const db = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
   await migrate(db);
   const bus = kafkaBusFor('sla-timer', config, logger);
   const relay = createOutboxRelay({ db, bus, logger });
   relay.start();
   const timer = createClockTimer({
-    bus, db, relay, logger,
+    bus, db, relay, logger, policy,
     redis: redisOptionsFromUrl(config.REDIS_URL),
+    prefix: config.REDIS_PREFIX,
     queueName: config.CLOCK_QUEUE,
-    policy: {
-      ...defaultClockPolicy,
-      statementMs: config.STATEMENT_DEADLINE_MS,
-      pressConferenceMs: config.PRESS_CONFERENCE_DEADLINE_MS,
-      responseMs: config.RESPONSE_DEADLINE_MS,
-      autoStartConfidence: config.AUTO_START_CONFIDENCE,
-      escalationEveryMs: config.ESCALATION_EVERY_MS,
-    },
+    reconcileEveryMs: config.RECONCILE_EVERY_MS,
   });
   await timer.start();
   const health = createHealthServer({

@@ -1,0 +1,104 @@
+import type IORedis from 'ioredis';
+
+/**
+ * A Redis sorted set of due instants (score = epoch ms, member = job id) polled by a tight loop:
+ * the fast path for firing on time. BullMQ's delayed jobs fire tens to hundreds of milliseconds
+ * late under load (its scheduler wakes on markers); a poller that claims what is due with one
+ * Lua call every few milliseconds stays within a few. Claiming removes the members atomically,
+ * so two pollers never get the same one; what a crashed poller claimed but did not fire is for
+ * the durable path (BullMQ + PostgreSQL + the reconciler) to pick up.
+ */
+const CLAIM_SCRIPT = `
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+if #items > 0 then
+  local members = {}
+  for i = 1, #items, 2 do members[#members + 1] = items[i] end
+  for i = 1, #members, 5000 do
+    redis.call('ZREM', KEYS[1], unpack(members, i, math.min(i + 4999, #members)))
+  end
+end
+local nextItem = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+items[#items + 1] = nextItem[2] or ''
+return items
+`;
+
+export interface DueEntry {
+  member: string;
+  atMs: number;
+}
+
+export interface Claimed {
+  entries: DueEntry[];
+  /** The earliest instant still in the set, or null when it is empty. */
+  nextAtMs: number | null;
+}
+
+export function createDueSet(redis: IORedis, key: string) {
+  return {
+    key,
+    async add(entries: readonly DueEntry[], chunk = 10_000): Promise<void> {
+      for (let i = 0; i < entries.length; i += chunk) {
+        const args: Array<string | number> = [];
+        for (const e of entries.slice(i, i + chunk)) args.push(e.atMs, e.member);
+        await redis.zadd(key, ...args);
+      }
+    },
+    async remove(member: string): Promise<void> {
+      await redis.zrem(key, member);
+    },
+    async size(): Promise<number> {
+      return redis.zcard(key);
+    },
+    /** Takes (and removes) up to `limit` members due at `nowMs`, and says when the next one is. */
+    async claimDue(nowMs: number, limit: number): Promise<Claimed> {
+      const raw = (await redis.eval(CLAIM_SCRIPT, 1, key, nowMs, limit)) as string[];
+      const entries: DueEntry[] = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) entries.push({ member: raw[i]!, atMs: Number(raw[i + 1]) });
+      const last = raw[raw.length - 1];
+      return { entries, nextAtMs: last ? Number(last) : null };
+    },
+    async clear(): Promise<void> {
+      await redis.del(key);
+    },
+  };
+}
+export type DueSet = ReturnType<typeof createDueSet>;
+
+export interface FiringLoopOptions {
+  dueSet: DueSet;
+  /** Called with what was claimed; must not throw (log and leave it to the durable path). */
+  fire: (entries: DueEntry[], claimedAtMs: number) => void | Promise<void>;
+  /** Longest sleep between polls when nothing is due sooner. Default 2 ms. */
+  maxSleepMs?: number;
+  batch?: number;
+  onError?: (error: unknown) => void;
+}
+
+/** Polls the due set until stopped: claims what is due, sleeps until the next instant (capped). */
+export function startFiringLoop(options: FiringLoopOptions): { stop: () => Promise<void> } {
+  const maxSleep = options.maxSleepMs ?? 2;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      try {
+        const now = Date.now();
+        const claimed = await options.dueSet.claimDue(now, options.batch ?? 1_000);
+        if (claimed.entries.length > 0) {
+          await options.fire(claimed.entries, Date.now());
+          continue;
+        }
+        const wait = claimed.nextAtMs === null ? maxSleep : Math.min(maxSleep, Math.max(0, claimed.nextAtMs - Date.now()));
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      } catch (error) {
+        options.onError?.(error);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
+}
