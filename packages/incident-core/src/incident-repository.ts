@@ -7,14 +7,15 @@ import {
 } from '@huiying/contracts';
 import { enqueueEvent, type Queryable } from '@huiying/outbox';
 import type { IncidentChange } from './lifecycle';
-import type { OpenIncident } from './correlation';
+import { defaultCorrelationPolicy, type CorrelationPolicy, type OpenIncident } from './correlation';
+import { candidateProbe, DEFAULT_CANDIDATE_LIMIT, findCandidateIds, loadIncidentRows, openIncidentOf } from './correlation-candidates';
 
 /** Both database adapters may hand timestamps back as Date or string: one shape for the rest. */
 export function toIso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
 }
 
-interface IncidentRow {
+export interface IncidentRow {
   id: string;
   kind: IncidentSnapshot['kind'];
   status: IncidentSnapshot['status'];
@@ -35,7 +36,7 @@ interface IncidentRow {
   updated_at: unknown;
 }
 
-const INCIDENT_COLUMNS = `id, kind, status, title, category, subtype, level, level_confirmed, level_confidence,
+export const INCIDENT_COLUMNS = `id, kind, status, title, category, subtype, level, level_confirmed, level_confidence,
   important_opinion, t0, departments, counties, key_terms, post_count, drill, opened_at, updated_at`;
 
 export function snapshotOf(row: IncidentRow): IncidentSnapshot {
@@ -69,16 +70,22 @@ export async function findIncident(db: Queryable, id: string, forUpdate = false)
   return row ? { ...snapshotOf(row), keyTerms: row.key_terms } : null;
 }
 
-/** Open incidents of a kind whose newest post falls in the window, for correlation. */
-export async function findCorrelationCandidates(db: Queryable, kind: string, since: Date): Promise<OpenIncident[]> {
-  const { rows } = await db.query<{ id: string; kind: OpenIncident['kind']; subtype: string | null; category: string | null; counties: string[]; key_terms: string[]; last_post_at: unknown }>(
-    `SELECT id, kind, subtype, category, counties, key_terms, last_post_at FROM incidents
-      WHERE kind = $1 AND status IN ('detected', 'confirmed', 'responding') AND merged_into IS NULL
-        AND last_post_at >= $2
-      ORDER BY last_post_at DESC LIMIT 500`,
-    [kind, since.toISOString()],
-  );
-  return rows.map((r) => ({ id: r.id, kind: r.kind, subtype: r.subtype, category: r.category, counties: r.counties, keyTerms: r.key_terms, lastPostAt: toIso(r.last_post_at) }));
+/**
+ * Open incidents a post could join, with what correlation needs (fingerprints included). One
+ * post at a time; the incidents service correlates batches with `correlatePostsInTx`, which uses
+ * the same query.
+ */
+export async function findCorrelationCandidates(
+  db: Queryable,
+  post: Pick<Post, 'publishedAt' | 'text'>,
+  classification: Classification,
+  policy: CorrelationPolicy = defaultCorrelationPolicy,
+): Promise<OpenIncident[]> {
+  const probe = candidateProbe(0, post, classification, policy);
+  if (!probe) return [];
+  const ids = (await findCandidateIds(db, [probe], DEFAULT_CANDIDATE_LIMIT)).get(0) ?? [];
+  const rows = await loadIncidentRows(db, ids);
+  return rows.map(openIncidentOf);
 }
 
 export async function upsertPost(db: Queryable, post: Post, classification: Classification, traceId: string): Promise<void> {
@@ -116,19 +123,22 @@ export async function saveIncidentChange(
   await tx.query(
     `INSERT INTO incidents (id, kind, status, title, category, subtype, level, level_confirmed, level_confidence,
                             important_opinion, t0, departments, counties, key_terms, post_count, drill, opened_at,
-                            updated_at, last_post_at, trace_id)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+                            updated_at, last_post_at, trace_id, t0_set_by_person)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, title = EXCLUDED.title, category = EXCLUDED.category,
        subtype = EXCLUDED.subtype, level = EXCLUDED.level, level_confirmed = EXCLUDED.level_confirmed,
        level_confidence = EXCLUDED.level_confidence, important_opinion = EXCLUDED.important_opinion, t0 = EXCLUDED.t0,
        departments = EXCLUDED.departments, counties = EXCLUDED.counties,
-       key_terms = (SELECT array_agg(DISTINCT t) FROM unnest(incidents.key_terms || EXCLUDED.key_terms) AS t),
+       key_terms = COALESCE((SELECT array_agg(DISTINCT t) FROM unnest(incidents.key_terms || EXCLUDED.key_terms) AS t), '{}'),
        post_count = EXCLUDED.post_count, drill = EXCLUDED.drill, updated_at = EXCLUDED.updated_at,
-       last_post_at = GREATEST(incidents.last_post_at, EXCLUDED.last_post_at)`,
+       last_post_at = GREATEST(incidents.last_post_at, EXCLUDED.last_post_at),
+       t0_set_by_person = incidents.t0_set_by_person OR EXCLUDED.t0_set_by_person`,
     [
       s.id, s.kind, s.status, s.title, s.category, s.subtype, s.level, s.levelConfirmed, s.levelConfidence,
       s.importantOpinion, s.t0, s.departments, s.counties, context.keyTerms ?? [], s.postCount, s.drill, s.openedAt,
       s.updatedAt, context.postAt ?? s.t0, context.traceId,
+      // A person's t0 correction stays put when posts join later (see joinIncident).
+      change.events.includes('t0_corrected') && !context.actor.startsWith('system:'),
     ],
   );
   if (context.postId) {

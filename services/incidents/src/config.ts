@@ -9,6 +9,12 @@ export const IncidentsConfig = z.object({
   LOG_LEVEL: env.logLevel(),
   /** A post joins an incident whose newest post is at most this old (6 h). */
   CORRELATION_WINDOW_MS: env.durationMs(6 * 60 * 60 * 1000),
+  /** Most classified posts correlated in one transaction. Larger batches amortise the round trips. */
+  CORRELATION_BATCH_SIZE: env.positiveInt(500),
+  /** How often the watch schemes' revision is checked; a saved scheme routes posts after at most this. */
+  WATCH_SCHEME_REFRESH_MS: env.durationMs(10_000),
+  /** How often post volumes are checked for spikes; 0 turns the sweep off. */
+  SPIKE_SWEEP_MS: env.durationMs(60_000),
 });
 export type IncidentsConfig = z.infer<typeof IncidentsConfig>;
 

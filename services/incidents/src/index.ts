@@ -1,2 +1,3 @@
 export * from './correlate.step';
 export * from './incident-worker';
+export * from './scheme-router';

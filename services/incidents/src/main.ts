@@ -16,7 +16,13 @@ async function main(): Promise<void> {
   const bus = kafkaBusFor('incidents', config, logger);
   const relay = createOutboxRelay({ db, bus, logger });
   relay.start();
-  const worker = createIncidentWorker({ bus, db, relay, logger, registry, policy: { ...defaultCorrelationPolicy, windowMs: config.CORRELATION_WINDOW_MS } });
+  const worker = createIncidentWorker({
+    bus, db, relay, logger, registry,
+    policy: { ...defaultCorrelationPolicy, windowMs: config.CORRELATION_WINDOW_MS },
+    batchSize: config.CORRELATION_BATCH_SIZE,
+    schemeRefreshMs: config.WATCH_SCHEME_REFRESH_MS,
+    spikeSweepMs: config.SPIKE_SWEEP_MS,
+  });
   await worker.start();
   const health = createHealthServer({
     service: 'incidents', registry, logger,

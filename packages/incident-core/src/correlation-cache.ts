@@ -1,0 +1,250 @@
+import type { IncidentSnapshot } from '@huiying/contracts';
+import type { Queryable } from '@huiying/outbox';
+import { defaultCorrelationPolicy, type OpenIncident } from './correlation';
+import type { CandidateProbe } from './correlation-candidates';
+import { openIncidentOf, type CorrelationRow } from './correlation-candidates';
+import { INCIDENT_COLUMNS, snapshotOf, toIso } from './incident-repository';
+
+/** One open incident as correlation keeps it: the snapshot and the sets it matches on. */
+export interface CachedIncident {
+  snapshot: IncidentSnapshot;
+  open: OpenIncident;
+  /** updated_at as read: the write checks it did not move (a duty officer's edit). */
+  updatedAt: string;
+  t0SetByPerson: boolean;
+  keyTerms: Set<string>;
+  fingerprints: Set<string>;
+}
+
+export function cachedIncidentOf(row: CorrelationRow): CachedIncident {
+  return {
+    snapshot: snapshotOf(row),
+    open: openIncidentOf(row),
+    updatedAt: toIso(row.updated_at),
+    t0SetByPerson: row.t0_set_by_person,
+    keyTerms: new Set(row.key_terms),
+    fingerprints: new Set(row.text_fingerprints),
+  };
+}
+
+/**
+ * Lock holders (correlation batches, merges, splits, t0 corrections) bump the epoch and list the
+ * incidents they changed, in their transaction. Serialised by the lock, epochs are in commit
+ * order, so an instance holding the lock reads exactly what changed since its last batch.
+ */
+export async function recordCorrelationChange(tx: Queryable, incidentIds: readonly string[]): Promise<number> {
+  const { rows } = await tx.query<{ epoch: unknown }>(`UPDATE correlation_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch`);
+  const epoch = Number(rows[0]!.epoch);
+  await tx.query(`INSERT INTO correlation_changes (epoch, incident_id) SELECT $1, unnest($2::text[])`, [epoch, [...new Set(incidentIds)]]);
+  return epoch;
+}
+
+/**
+ * Keys an incident is found by, shaped by `correlate`'s vetoes so a post is compared with few
+ * incidents: a post naming a locality (town, village) can only join an incident sharing it or
+ * naming none (`l`, and `cn`: county of an incident without localities); a post naming a county
+ * can only join one sharing it or naming none (`c`, `t`: terms of an incident without counties).
+ * `*` keys serve posts without a subtype (and rumours), subtype keys the rest; `-` is an incident
+ * without a subtype, which any subtype may join. A post naming no place looks its terms up among
+ * all (`a`). Fingerprints (`f`) find copies whatever their places.
+ */
+export function incidentLookupKeys(
+  kind: string,
+  subtype: string | null,
+  counties: readonly string[],
+  fingerprints: Iterable<string>,
+  keyTerms: Iterable<string>,
+  localityPattern: RegExp = defaultCorrelationPolicy.localityPattern,
+): string[] {
+  const sub = subtype ?? '-';
+  const keys: string[] = [];
+  const add = (what: string) => keys.push(`${kind}|${sub}|${what}`, `${kind}|*|${what}`);
+  const terms = [...keyTerms];
+  const localities = terms.filter((t) => localityPattern.test(t));
+  for (const c of counties) {
+    add(`c|${c}`);
+    if (localities.length === 0) add(`cn|${c}`);
+  }
+  for (const l of localities) add(`l|${l}`);
+  for (const f of fingerprints) add(`f|${f}`);
+  for (const t of terms) {
+    if (counties.length === 0) add(`t|${t}`);
+    keys.push(`${kind}|*|a|${t}`);
+  }
+  return keys;
+}
+
+/** The keys to look a post up by: every incident it could join has one of them. */
+export function probeLookupKeys(probe: CandidateProbe, localityPattern: RegExp = defaultCorrelationPolicy.localityPattern): string[] {
+  const keys: string[] = [];
+  const localities = probe.terms.filter((t) => localityPattern.test(t));
+  for (const sub of probe.subtype ? [probe.subtype, '-'] : ['*']) {
+    const prefix = `${probe.kind}|${sub}|`;
+    if (localities.length > 0) {
+      for (const l of localities) keys.push(`${prefix}l|${l}`);
+      for (const c of probe.counties) keys.push(`${prefix}cn|${c}`);
+    } else {
+      for (const c of probe.counties) keys.push(`${prefix}c|${c}`);
+    }
+    for (const f of probe.fps) keys.push(`${prefix}f|${f}`);
+    if (probe.counties.length > 0) for (const t of probe.terms) keys.push(`${prefix}t|${t}`);
+  }
+  if (probe.counties.length === 0) for (const t of probe.terms) keys.push(`${probe.kind}|*|a|${t}`);
+  return keys;
+}
+
+export interface CorrelationCacheOptions {
+  /** The correlation policy's locality pattern (its vetoes shape the lookup). */
+  localityPattern?: RegExp;
+  /** The cache covers at least this much before the earliest window a batch needs. Default 24 h. */
+  marginMs?: number;
+  /** A full re-read this often, which also drops incidents gone quiet. Default 10 min. */
+  fullReloadMs?: number;
+  /** Change-log rows older than this many epochs are pruned by the instance that notices. Default 100,000. */
+  keepEpochs?: number;
+  clock?: () => number;
+}
+
+/**
+ * The open incidents of one instance of the incidents service, between batches, so a batch does
+ * not read thousands of incidents again. Safe with several instances because it is only used
+ * under the correlation lock and brought up to date first:
+ *
+ * - every change by a lock holder is in the change log (`recordCorrelationChange`) and re-read;
+ * - changes made without the lock (the API's confirm, dismiss, level) do not touch what a post
+ *   matches on except the status, and the batch re-checks `updated_at` and status of every
+ *   incident it writes under FOR UPDATE: a mismatch re-reads those incidents and decides again;
+ * - a batch that fails leaves the cache invalid (full re-read next time), since its staged
+ *   changes never committed.
+ *
+ * It covers the open incidents whose newest post is after `coveredSince`; a late post whose
+ * window starts earlier extends it first.
+ */
+export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
+  const marginMs = options.marginMs ?? 24 * 3_600_000;
+  const fullReloadMs = options.fullReloadMs ?? 10 * 60_000;
+  const keepEpochs = options.keepEpochs ?? 100_000;
+  const clock = options.clock ?? Date.now;
+  const entries = new Map<string, CachedIncident>();
+  /** lookup key → incident ids; see keysOf. */
+  const index = new Map<string, Set<string>>();
+  const indexed = new Map<string, string[]>();
+  let epoch = -1;
+  let coveredSince = Infinity;
+  let loadedAt = -Infinity;
+  let staged: { entries: CachedIncident[]; epoch: number } | undefined;
+
+  const localityPattern = options.localityPattern ?? defaultCorrelationPolicy.localityPattern;
+  const keysOf = (e: CachedIncident) => incidentLookupKeys(e.snapshot.kind, e.open.subtype, e.open.counties, e.fingerprints, e.keyTerms, localityPattern);
+
+  function remove(id: string) {
+    for (const key of indexed.get(id) ?? []) index.get(key)?.delete(id);
+    indexed.delete(id);
+    entries.delete(id);
+  }
+
+  function put(e: CachedIncident) {
+    remove(e.snapshot.id);
+    if (!['detected', 'confirmed', 'responding'].includes(e.snapshot.status)) return;
+    entries.set(e.snapshot.id, e);
+    const keys = keysOf(e);
+    indexed.set(e.snapshot.id, keys);
+    for (const key of keys) {
+      let set = index.get(key);
+      if (!set) index.set(key, (set = new Set()));
+      set.add(e.snapshot.id);
+    }
+  }
+
+  async function load(tx: Queryable, where: string, params: unknown[]) {
+    const { rows } = await tx.query<CorrelationRow>(
+      `SELECT ${INCIDENT_COLUMNS}, text_fingerprints, last_post_at, t0_set_by_person, merged_into FROM incidents
+        WHERE status IN ('detected', 'confirmed', 'responding') AND merged_into IS NULL AND ${where}`,
+      params,
+    );
+    for (const row of rows) put(cachedIncidentOf(row));
+  }
+
+  const cache = {
+    get size() {
+      return entries.size;
+    },
+
+    /** Under the lock, before deciding: brings the cache up to the committed state. */
+    async sync(tx: Queryable, earliestSince: string): Promise<void> {
+      const { rows } = await tx.query<{ epoch: unknown }>(`SELECT epoch FROM correlation_epoch WHERE id = 1`);
+      const current = Number(rows[0]!.epoch);
+      const since = Date.parse(earliestSince) - marginMs;
+      if (epoch < 0 || clock() - loadedAt > fullReloadMs) {
+        cache.invalidate();
+        await load(tx, 'last_post_at >= $1', [new Date(since).toISOString()]);
+        coveredSince = since;
+        loadedAt = clock();
+      } else {
+        if (current !== epoch) {
+          const { rows: changed } = await tx.query<{ incident_id: string; oldest: unknown }>(
+            `SELECT incident_id, (SELECT min(epoch) FROM correlation_changes) AS oldest
+               FROM correlation_changes WHERE epoch > $1 GROUP BY incident_id`,
+            [epoch],
+          );
+          const oldest = changed[0] ? Number(changed[0].oldest) : current;
+          if (oldest > epoch + 1) {
+            // The log was pruned past us: start over.
+            epoch = -1;
+            return cache.sync(tx, earliestSince);
+          }
+          await cache.reload(tx, changed.map((c) => c.incident_id));
+        }
+        if (since < coveredSince) {
+          await load(tx, 'last_post_at >= $1 AND last_post_at < $2', [new Date(since).toISOString(), new Date(coveredSince).toISOString()]);
+          coveredSince = since;
+        }
+      }
+      epoch = current;
+      if (current % 1000 === 0 && current > keepEpochs) {
+        await tx.query(`DELETE FROM correlation_changes WHERE epoch < $1`, [current - keepEpochs]);
+      }
+    },
+
+    /** Re-reads these incidents as committed (or drops them when no longer open). */
+    async reload(tx: Queryable, ids: readonly string[]): Promise<void> {
+      if (ids.length === 0) return;
+      for (const id of ids) remove(id);
+      await load(tx, 'id = ANY($1)', [ids]);
+    },
+
+    /** The incidents a post could join, each once (a superset: `correlate` decides). */
+    candidates(probe: CandidateProbe): CachedIncident[] {
+      const found = new Set<string>();
+      for (const key of probeLookupKeys(probe, localityPattern)) for (const id of index.get(key) ?? []) found.add(id);
+      const result: CachedIncident[] = [];
+      for (const id of found) result.push(entries.get(id)!);
+      return result;
+    },
+
+    /** What a batch changed, applied only once its transaction committed (`commit`). */
+    stage(changed: CachedIncident[], newEpoch: number): void {
+      staged = { entries: changed, epoch: newEpoch };
+    },
+
+    commit(): void {
+      if (!staged) return;
+      for (const e of staged.entries) put(e);
+      epoch = staged.epoch;
+      staged = undefined;
+    },
+
+    /** Forget everything: the next batch reads the open incidents afresh. */
+    invalidate(): void {
+      staged = undefined;
+      entries.clear();
+      index.clear();
+      indexed.clear();
+      epoch = -1;
+      coveredSince = Infinity;
+    },
+  };
+  return cache;
+}
+
+export type CorrelationCache = ReturnType<typeof createCorrelationCache>;
