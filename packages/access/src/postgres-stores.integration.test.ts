@@ -24,7 +24,7 @@ describe("access stores on PostgreSQL", () => {
   beforeAll(async () => {
     db = await openDatabase({ url: DATABASE_URL, schema, maxConnections: 2 });
     await db.exec(
-      readFileSync(join(__dirname, "../migrations/0100_access.sql"), "utf8"),
+      readFileSync(join(__dirname, "../../store/migrations/0003_access.sql"), "utf8"),
     );
     const users = new PostgresUserDirectory(db);
     await users.create(

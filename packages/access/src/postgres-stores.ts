@@ -23,7 +23,7 @@ interface SessionRow {
   user_agent: string | null;
 }
 
-/** Sessions in the `sessions` table (migration 0100_access.sql). */
+/** Sessions in the `sessions` table (migration 0003_access.sql in packages/store). */
 export class PostgresSessionStore implements SessionStore {
   constructor(private readonly db: Queryable) {}
 
