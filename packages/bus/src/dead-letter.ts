@@ -34,6 +34,25 @@ export function deadLetterHeaders(
   };
 }
 
+/**
+ * Headers of input refused before it became a message: no partition or offset (it never sat in
+ * the input topic), zero attempts.
+ */
+export function rejectedInputHeaders(
+  letter: { reason: string; rejectedBy: string; headers?: Record<string, string> },
+  originalTopic: string,
+  failedAt: Date,
+): Record<string, string> {
+  return {
+    ...letter.headers,
+    [DeadLetterHeaders.reason]: letter.reason.slice(0, MAX_REASON_CHARS),
+    [DeadLetterHeaders.originalTopic]: originalTopic,
+    [DeadLetterHeaders.consumerGroup]: letter.rejectedBy,
+    [DeadLetterHeaders.attempts]: '0',
+    [DeadLetterHeaders.failedAt]: failedAt.toISOString(),
+  };
+}
+
 /** Reads a message of a dead-letter topic back; missing headers become empty values, not errors. */
 export function parseDeadLetter(message: {
   key: string | null;

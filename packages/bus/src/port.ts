@@ -16,6 +16,12 @@ export interface Bus {
     def: MessageDef<string, any>,
     items: ReadonlyArray<{ payload: P; options: PublishOptions }>,
   ): Promise<Envelope<P>[]>;
+  /**
+   * Puts input that never became a valid message (a malformed item at ingestion) on the
+   * dead-letter topic of `def`'s topic: the raw bytes as they arrived, the reason in the
+   * headers. Resolves once the broker acknowledged every letter.
+   */
+  publishDeadLetters(def: MessageDef<string, any>, letters: ReadonlyArray<RejectedInput>): Promise<void>;
   /** Starts consuming; resolves once the consumer joined its group. */
   subscribe(subscription: Subscription): Promise<SubscriptionHandle>;
   /** Drains in-flight handlers, commits what finished, disconnects. Idempotent. */
@@ -39,6 +45,16 @@ export interface Subscription {
   /** The message definitions consumed; each topic's bytes are validated against its schema. */
   messages: ReadonlyArray<MessageDef<string, any>>;
   handler: MessageHandler;
+  /**
+   * Optional: handles a run of consecutive messages of one partition at once, e.g. in one
+   * database transaction instead of one per message. Resolving settles the whole run as ok.
+   * Throwing settles nothing: each message of the run then goes through `handler` one by one,
+   * with its retries and dead-lettering, so one bad message cannot hold up the others. Per-key
+   * order holds either way. A run never mixes partitions.
+   */
+  batchHandler?: BatchHandler;
+  /** Most messages in one run handed to `batchHandler`. Default 500. */
+  maxBatchSize?: number;
   /** Attempts before a failing message goes to the dead-letter topic. Default 5. */
   maxAttempts?: number;
   /** First retry delay; doubles each attempt. Default 200 ms. */
@@ -74,6 +90,9 @@ export type HandlerOutcome =
 
 export type MessageHandler = (delivery: Delivery<any>) => Promise<HandlerOutcome | void>;
 
+/** Handles a run of deliveries of one partition, oldest first; throwing falls back to `handler`. */
+export type BatchHandler = (deliveries: ReadonlyArray<Delivery<any>>) => Promise<void>;
+
 export interface SubscriptionHandle {
   /** Stops consuming after in-flight handlers finish. */
   stop(): Promise<void>;
@@ -81,6 +100,18 @@ export interface SubscriptionHandle {
 
 /** Header carrying the envelope's trace id, so tools can follow a message without parsing it. */
 export const TraceIdHeader = 'x-trace-id';
+
+/** Input refused before it became a message, for `publishDeadLetters`. */
+export interface RejectedInput {
+  /** The bytes exactly as received (a feed item's XML, a JSON item, a file line). */
+  value: Buffer;
+  key: string | null;
+  reason: string;
+  /** Who refused it, shown as the dead letter's group (e.g. `ingest:weibo-longnan`). */
+  rejectedBy: string;
+  /** Extra headers, e.g. the source id. */
+  headers?: Record<string, string>;
+}
 
 /** A message as it sits in a dead-letter topic. */
 export interface DeadLetter {

@@ -15,6 +15,7 @@ export function withTopicPrefix(bus: Bus, prefix: string): Bus {
   return {
     publish: (def, payload, options) => bus.publish(prefixed(def), payload, options),
     publishBatch: (def, items) => bus.publishBatch(prefixed(def), items),
+    publishDeadLetters: (def, letters) => bus.publishDeadLetters(prefixed(def), letters),
     subscribe: (subscription) =>
       bus.subscribe({ ...subscription, group: `${prefix}${subscription.group}`, messages: subscription.messages.map(prefixed) }),
     close: () => bus.close(),

@@ -25,6 +25,11 @@ export const ClockSnapshot = z.object({
   metAt: Instant.nullable(),
   breachedAt: Instant.nullable(),
   drill: z.boolean(),
+  /**
+   * Set on a disclosure-reply clock (依申请公开): the request it belongs to. Such a clock has no
+   * incident, and `incidentId` then carries the request id so keys and routing still work.
+   */
+  disclosureRequestId: z.string().min(1).optional(),
 });
 export type ClockSnapshot = z.infer<typeof ClockSnapshot>;
 

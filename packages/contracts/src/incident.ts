@@ -58,5 +58,10 @@ export const IncidentEvent = z.object({
   mergedInto: z.string().optional(),
   /** With `updated`: the post that joined. */
   postId: z.string().optional(),
+  /**
+   * With `updated` and `opened` from correlation: every post that joined in this change. A batch
+   * of posts makes one event per incident, not one per post; `postId` is then the last of them.
+   */
+  postIds: z.array(z.string()).optional(),
 });
 export type IncidentEvent = z.infer<typeof IncidentEvent>;

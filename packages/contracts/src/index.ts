@@ -5,5 +5,6 @@ export * from './envelope';
 export * from './incident';
 export * from './messages';
 export * from './post';
+export * from './spike';
 export * from './statement';
 export * from './topics';

@@ -5,7 +5,8 @@ import { ClockEvent } from './clock';
 import { defineMessage, type Envelope } from './envelope';
 import { IncidentEvent } from './incident';
 import { Post } from './post';
-import { StatementEvent } from './statement';
+import { SpikeDetected } from './spike';
+import { SignOffOverdue, StatementEvent } from './statement';
 import { Topics } from './topics';
 
 export const PostIngestedMessage = defineMessage({
@@ -58,6 +59,22 @@ export const StatementEventMessage = defineMessage({
 });
 export type StatementEventMessage = Envelope<StatementEvent>;
 
+export const SignOffOverdueMessage = defineMessage({
+  topic: Topics.signOffEvents,
+  type: 'statement.sign_off_overdue',
+  version: 1,
+  payload: SignOffOverdue,
+});
+export type SignOffOverdueMessage = Envelope<SignOffOverdue>;
+
+export const SpikeDetectedMessage = defineMessage({
+  topic: Topics.spikes,
+  type: 'spike.detected',
+  version: 1,
+  payload: SpikeDetected,
+});
+export type SpikeDetectedMessage = Envelope<SpikeDetected>;
+
 /** Every message definition, for tools that route by type (the outbox relay, the DLQ reader). */
 export const AllMessages = [
   PostIngestedMessage,
@@ -66,6 +83,8 @@ export const AllMessages = [
   ClockEventMessage,
   AlertRecordedMessage,
   StatementEventMessage,
+  SignOffOverdueMessage,
+  SpikeDetectedMessage,
 ] as const;
 
 export function messageDefByType(type: string) {

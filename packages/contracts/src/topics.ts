@@ -15,6 +15,10 @@ export const Topics = {
   alerts: 'huiying.alerts.v1',
   /** Statements published and press conferences held, from the drafting workflow. Key: incident id. */
   statementEvents: 'huiying.statements.events.v1',
+  /** Sign-off steps past their deadline, for the notifier to escalate. Key: draft id. */
+  signOffEvents: 'huiying.statements.sign-off.v1',
+  /** Post-volume spikes of an incident or a watch scheme, for the notifier to escalate. Key: subject id. */
+  spikes: 'huiying.spikes.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -44,6 +48,8 @@ export const TopicSpecs: readonly TopicSpec[] = [
   { name: Topics.clockEvents, partitions: 6, retentionMs: 30 * DAY_MS },
   { name: Topics.alerts, partitions: 3, retentionMs: 30 * DAY_MS },
   { name: Topics.statementEvents, partitions: 3, retentionMs: 30 * DAY_MS },
+  { name: Topics.signOffEvents, partitions: 3, retentionMs: 30 * DAY_MS },
+  { name: Topics.spikes, partitions: 3, retentionMs: 30 * DAY_MS },
 ].flatMap((spec) => [
   spec,
   // Dead letters are evidence: kept longer than the input so someone can read and replay them.

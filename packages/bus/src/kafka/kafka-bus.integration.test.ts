@@ -288,3 +288,46 @@ describe('ensureTopics', () => {
     expect(await ensureTopics(admin, [changed], logger)).toMatchObject({ unchanged: [name] });
   });
 });
+
+describe('kafka bus batch handler', () => {
+  it('hands runs of one partition in order, commits them, and falls back to the handler for a poison run', async () => {
+    const def = await freshTopic(2);
+    const group = freshGroup();
+    const bus = newBus();
+    const seen = new Map<string, number[]>();
+    const runSizes: number[] = [];
+    const record = (key: string, n: number) => seen.set(key, [...(seen.get(key) ?? []), n]);
+    await bus.subscribe({
+      group,
+      messages: [def],
+      maxBatchSize: 50,
+      retryBaseMs: 10,
+      maxAttempts: 2,
+      batchHandler: async (deliveries) => {
+        expect(new Set(deliveries.map((d) => d.partition)).size).toBe(1);
+        if (deliveries.some((d) => d.envelope.payload.n === 13)) throw new Error('13 is poison');
+        runSizes.push(deliveries.length);
+        for (const d of deliveries) record(d.envelope.payload.key, d.envelope.payload.n);
+      },
+      handler: async ({ envelope }) => {
+        if (envelope.payload.n === 13) throw new Error('13 is poison');
+        record(envelope.payload.key, envelope.payload.n);
+      },
+    });
+    const keys = ['a', 'b', 'c', 'd'];
+    await bus.publishBatch(
+      def,
+      Array.from({ length: 100 }, (_, n) => ({ payload: { key: keys[n % 4]!, n }, options: { key: keys[n % 4]! } })),
+    );
+    await eventually(() => [...seen.values()].reduce((a, l) => a + l.length, 0) === 99, 30_000, 'all but the poison message handled');
+    for (const key of keys) {
+      const expected = Array.from({ length: 100 }, (_, n) => n).filter((n) => keys[n % 4] === key && n !== 13);
+      expect(seen.get(key)).toEqual(expected);
+    }
+    expect(Math.max(...runSizes)).toBeGreaterThan(1);
+    expect(Math.max(...runSizes)).toBeLessThanOrEqual(50);
+    const letters = await readDeadLetters({ brokers, logger, topic: deadLetterTopic(def.topic), atLeast: 1 });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.reason).toMatch(/13 is poison/);
+  });
+});

@@ -1,8 +1,9 @@
-import type { Envelope, MessageDef } from '@huiying/contracts';
+import { deadLetterTopic, type Envelope, type MessageDef } from '@huiying/contracts';
 import { Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { rejectedInputHeaders } from '../dead-letter';
 import { buildEnvelope, encodeEnvelope } from '../envelope-codec';
-import { TraceIdHeader, type Bus, type PublishOptions, type Subscription, type SubscriptionHandle } from '../port';
+import { TraceIdHeader, type Bus, type PublishOptions, type RejectedInput, type Subscription, type SubscriptionHandle } from '../port';
 import { explainKafkaError } from './kafka-errors';
 import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logger';
 import { startKafkaSubscription } from './kafka-subscription';
@@ -104,6 +105,20 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
         })
         .catch((error: unknown) => Promise.reject(explainKafkaError(error, [def.topic])));
       return envelopes;
+    },
+
+    async publishDeadLetters(def: MessageDef<string, any>, letters: ReadonlyArray<RejectedInput>) {
+      if (letters.length === 0) return;
+      const topic = deadLetterTopic(def.topic);
+      const at = now();
+      const p = await producer();
+      await p
+        .send({
+          topic,
+          acks: -1,
+          messages: letters.map((letter) => ({ key: letter.key, value: letter.value, headers: rejectedInputHeaders(letter, def.topic, at) })),
+        })
+        .catch((error: unknown) => Promise.reject(explainKafkaError(error, [topic])));
     },
 
     async subscribe(subscription: Subscription) {

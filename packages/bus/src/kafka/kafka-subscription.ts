@@ -5,7 +5,7 @@ import { retryDelayMs, runAttempts, type Verdict } from '../attempts';
 import { deadLetterHeaders, headersToStrings } from '../dead-letter';
 import { decodeEnvelope } from '../envelope-codec';
 import { explainKafkaError } from './kafka-errors';
-import type { Subscription, SubscriptionHandle } from '../port';
+import type { Delivery, Subscription, SubscriptionHandle } from '../port';
 
 export interface KafkaSubscriptionContext {
   kafka: Kafka;
@@ -155,6 +155,40 @@ export async function startKafkaSubscription(
     }
   }
 
+  /**
+   * Hands a run of messages to the batch handler. True when it settled them all; false when it
+   * threw or was abandoned (then nothing of the run is settled and the caller decides).
+   */
+  async function settleRun(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    onHeartbeatFailure: (error: unknown) => void,
+  ): Promise<'settled' | 'failed' | 'abandoned'> {
+    const batchHandler = subscription.batchHandler;
+    if (!batchHandler) return 'failed';
+    const deliveries: Delivery[] = [];
+    for (const message of messages) {
+      const decoded = decodeEnvelope(message.value, defsByTopic.get(topic) ?? []);
+      // A message with bad bytes is dead-lettered one by one, in its place.
+      if (!decoded.ok) return 'failed';
+      deliveries.push({ envelope: decoded.envelope, topic, partition, offset: message.offset, key: message.key?.toString() ?? null, attempt: 1 });
+    }
+    const beat = setInterval(() => heartbeat().catch(onHeartbeatFailure), ctx.heartbeatIntervalMs);
+    try {
+      const running = Promise.resolve().then(() => batchHandler(deliveries));
+      running.catch(() => undefined);
+      const settled = await Promise.race([running.then(() => true), abandoned.then(() => false)]);
+      return settled ? 'settled' : 'abandoned';
+    } catch (error) {
+      logger.warn({ err: error, topic, partition, messages: messages.length }, 'batch handler failed; handling the run one message at a time');
+      return 'failed';
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } =
       payload;
@@ -165,13 +199,35 @@ export async function startKafkaSubscription(
       if (offsets.topics.length > 0) await commitOffsetsIfNecessary(offsets);
       lastCommit = Date.now();
     };
+    const onHeartbeatFailure = (error: unknown) => {
+      rebalancing = true;
+      logger.warn({ err: error }, 'heartbeat failed during a handler; ending the batch early');
+    };
     try {
+      if (subscription.batchHandler) {
+        const size = Math.max(1, subscription.maxBatchSize ?? 500);
+        for (let start = 0; start < batch.messages.length; start += size) {
+          if (stopping || rebalancing || !isRunning() || isStale()) return;
+          const run = batch.messages.slice(start, start + size);
+          const outcome = await settleRun(batch.topic, batch.partition, run, heartbeat, onHeartbeatFailure);
+          if (outcome === 'abandoned') return;
+          if (outcome === 'settled') {
+            resolveOffset(run[run.length - 1]!.offset);
+          } else {
+            for (const message of run) {
+              if (stopping || rebalancing || !isRunning() || isStale()) return;
+              if (!(await settle(batch.topic, batch.partition, message, heartbeat, onHeartbeatFailure))) return;
+              resolveOffset(message.offset);
+            }
+          }
+          if (Date.now() - lastCommit >= ctx.commitIntervalMs) await commit();
+          if (!stopping) await heartbeat();
+        }
+        return;
+      }
       for (const message of batch.messages) {
         if (stopping || rebalancing || !isRunning() || isStale()) break;
-        const settled = await settle(batch.topic, batch.partition, message, heartbeat, (error) => {
-          rebalancing = true;
-          logger.warn({ err: error }, 'heartbeat failed during a handler; ending the batch early');
-        });
+        const settled = await settle(batch.topic, batch.partition, message, heartbeat, onHeartbeatFailure);
         if (!settled) break;
         resolveOffset(message.offset);
         if (Date.now() - lastCommit >= ctx.commitIntervalMs) await commit();

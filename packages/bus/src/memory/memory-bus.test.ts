@@ -214,3 +214,76 @@ describe('memory bus', () => {
     await bus.close();
   });
 });
+
+describe('memory bus batch handler', () => {
+  it('hands runs of one partition, in order, no larger than maxBatchSize', async () => {
+    const bus = newBus({ partitions: () => 2 });
+    const def = testMessage();
+    const runs: Array<{ partition: number; ns: number[] }> = [];
+    await bus.subscribe({
+      group: 'g',
+      messages: [def],
+      maxBatchSize: 7,
+      handler: async () => {
+        throw new Error('the batch handler should have taken every message');
+      },
+      batchHandler: async (deliveries) => {
+        runs.push({ partition: deliveries[0]!.partition, ns: deliveries.map((d) => d.envelope.payload.n) });
+        expect(new Set(deliveries.map((d) => d.partition)).size).toBe(1);
+      },
+    });
+    await bus.publishBatch(def, Array.from({ length: 40 }, (_, n) => ({ payload: { key: 'k', n }, options: { key: 'k' } })));
+    await bus.idle();
+    expect(runs.flatMap((r) => r.ns)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    expect(Math.max(...runs.map((r) => r.ns.length))).toBeLessThanOrEqual(7);
+    await bus.close();
+  });
+
+  it('falls back to the message handler when the batch handler throws, dead-lettering only the bad one', async () => {
+    const bus = newBus({ partitions: () => 1 });
+    const def = testMessage();
+    const handled: number[] = [];
+    let batchCalls = 0;
+    await bus.subscribe({
+      group: 'g',
+      messages: [def],
+      retryBaseMs: 1,
+      maxAttempts: 2,
+      batchHandler: async (deliveries) => {
+        batchCalls++;
+        if (deliveries.some((d) => d.envelope.payload.n === 3)) throw new Error('message 3 is poison');
+        handled.push(...deliveries.map((d) => d.envelope.payload.n));
+      },
+      handler: async ({ envelope }) => {
+        if (envelope.payload.n === 3) return deadLetter('message 3 is poison');
+        handled.push(envelope.payload.n);
+        return undefined;
+      },
+    });
+    await bus.publishBatch(def, Array.from({ length: 6 }, (_, n) => ({ payload: { key: 'k', n }, options: { key: 'k' } })));
+    await bus.idle();
+    expect(batchCalls).toBeGreaterThanOrEqual(1);
+    expect(handled).toEqual([0, 1, 2, 4, 5]);
+    expect(bus.deadLetters(def.topic).map((d) => d.reason)).toEqual(['message 3 is poison']);
+    await bus.close();
+  });
+
+  it('dead-letters bad bytes in their place and keeps batching the rest', async () => {
+    const bus = newBus({ partitions: () => 1 });
+    const def = testMessage();
+    const handled: number[] = [];
+    await bus.subscribe({
+      group: 'g',
+      messages: [def],
+      batchHandler: async (deliveries) => void handled.push(...deliveries.map((d) => d.envelope.payload.n)),
+      handler: async ({ envelope }) => void handled.push(envelope.payload.n),
+    });
+    await bus.publish(def, { key: 'k', n: 0 }, { key: 'k' });
+    bus.publishRaw(def.topic, { key: 'k', value: Buffer.from('not json') });
+    await bus.publish(def, { key: 'k', n: 2 }, { key: 'k' });
+    await bus.idle();
+    expect(handled).toEqual([0, 2]);
+    expect(bus.deadLetters(def.topic)).toHaveLength(1);
+    await bus.close();
+  });
+});

@@ -1,12 +1,13 @@
 import { deadLetterTopic, TopicSpecs, type MessageDef } from '@huiying/contracts';
 import type { Logger } from 'pino';
 import { runAttempts, type Verdict } from '../attempts';
-import { deadLetterHeaders, parseDeadLetter } from '../dead-letter';
+import { deadLetterHeaders, parseDeadLetter, rejectedInputHeaders } from '../dead-letter';
 import { buildEnvelope, decodeEnvelope, encodeEnvelope } from '../envelope-codec';
 import {
   TraceIdHeader,
   type Bus,
   type DeadLetter,
+  type Delivery,
   type PublishOptions,
   type Subscription,
   type SubscriptionHandle,
@@ -189,6 +190,44 @@ export function createMemoryBus(options: MemoryBusOptions): MemoryBus {
     }
   }
 
+  /**
+   * Hands a run of messages to the member's batch handler: the number settled, the whole run or
+   * none. With none, the run goes through `settle` one message at a time, as on Kafka.
+   */
+  async function settleRun(member: Member, group: string, cursor: Cursor, run: readonly StoredMessage[]): Promise<number> {
+    const { topic, partition } = cursor;
+    const batchHandler = member.subscription.batchHandler!;
+    const deliveries: Delivery[] = [];
+    let decodable = true;
+    for (const message of run) {
+      const decoded = decodeEnvelope(message.value, member.defsByTopic.get(topic) ?? []);
+      if (!decoded.ok) {
+        decodable = false;
+        break;
+      }
+      deliveries.push({ envelope: decoded.envelope, topic, partition, offset: String(message.offset), key: message.key, attempt: 1 });
+    }
+    if (decodable) {
+      try {
+        const running = Promise.resolve().then(() => batchHandler(deliveries));
+        running.catch(() => undefined);
+        const settled = await Promise.race([running.then(() => true), member.abandoned.then(() => false)]);
+        if (!settled) return 0;
+        return run.length;
+      } catch (error) {
+        logger.warn({ err: error, topic, partition, group, messages: run.length }, 'batch handler failed; handling the run one message at a time');
+      }
+    }
+    let settled = 0;
+    for (const message of run) {
+      if (!(await settle(member, group, cursor, message))) break;
+      settled++;
+      // Commit as we go: a stop midway must not redeliver what was settled.
+      cursor.committed++;
+    }
+    return -settled;
+  }
+
   /** Advances one partition for one group, one message at a time: that is what keeps key order. */
   async function pump(groupName: string, group: Group, cursor: Cursor): Promise<void> {
     while (!closed) {
@@ -202,6 +241,22 @@ export function createMemoryBus(options: MemoryBusOptions): MemoryBus {
       }
       // Partitions are spread over the members like Kafka's assignor would: each member owns some.
       const member = members[cursor.partition % members.length]!;
+      if (member.subscription.batchHandler) {
+        const run = messages.slice(cursor.committed, cursor.committed + Math.max(1, member.subscription.maxBatchSize ?? 500));
+        const settlingRun = settleRun(member, groupName, cursor, run).catch((error: unknown) => {
+          logger.error({ err: error, topic: cursor.topic, partition: cursor.partition }, 'settling failed; will redeliver');
+          return 0;
+        });
+        const tracked = settlingRun.then((n) => n !== 0);
+        member.inFlight.add(tracked);
+        const settled = await settlingRun;
+        member.inFlight.delete(tracked);
+        // Positive: the batch handler settled the run; negative: that many were settled one by one
+        // (already committed); zero: nothing, try again shortly.
+        if (settled > 0) cursor.committed += settled;
+        else if (settled === 0 || -settled < run.length) await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
       const settling = settle(member, groupName, cursor, message).catch((error: unknown) => {
         logger.error({ err: error, topic: cursor.topic, partition: cursor.partition }, 'settling failed; will redeliver');
         return false;
@@ -265,6 +320,13 @@ export function createMemoryBus(options: MemoryBusOptions): MemoryBus {
 
     publishRaw(topic, message) {
       append(topic, message);
+    },
+
+    async publishDeadLetters(def, letters) {
+      const at = now();
+      for (const letter of letters) {
+        append(deadLetterTopic(def.topic), { key: letter.key, value: letter.value, headers: rejectedInputHeaders(letter, def.topic, at) });
+      }
     },
 
     async subscribe(subscription: Subscription): Promise<SubscriptionHandle> {
