@@ -7,7 +7,6 @@ import {
   DEFAULT_CANDIDATE_LIMIT,
   findCandidateIds,
   loadIncidentRows,
-  openIncidentOf,
   type CandidateProbe,
 } from './correlation-candidates';
 import { cachedIncidentOf, incidentLookupKeys, probeLookupKeys, recordCorrelationChange, type CachedIncident, type CorrelationCache } from './correlation-cache';

@@ -1,42 +1,153 @@
 import type { Bus } from '@huiying/bus';
-import { PostIngestedMessage, type Post } from '@huiying/contracts';
+import { canonicalUrl, normalisePost, parseWebhookBody, verifyWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, type FieldIssue } from '@huiying/ingest-core';
 import type { Logger } from '@huiying/telemetry';
 import type { FastifyInstance } from 'fastify';
-import { PostBatchInput, fieldProblems, toPost } from './post-input';
+import { Registry } from 'prom-client';
+import { ingestMetrics } from './admission/ingest-metrics';
+import { createPostAdmission, type PostAdmission } from './admission/post-admission';
+import { TokenBuckets } from './admission/token-bucket';
+import type { WebhookSourceLookup } from './sources/source-registry';
+import { SourceDefinition, type WebhookSourceDefinition } from './sources/source-definition';
+
+export const SOURCE_HEADER = 'x-huiying-source';
+const SOURCE_ID = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
 
 export interface WebhookOptions {
   bus: Bus;
   logger: Logger;
-  now?: () => Date;
-  /** Called with the posts Kafka acknowledged (metrics, dedupe bookkeeping). */
-  onAccepted?: (posts: Post[]) => void;
+  /** Which pushing sources exist, with their secrets. */
+  sources: WebhookSourceLookup;
+  /** Dedup, metrics and dead letters; default: publish every post, count nothing. */
+  admit?: PostAdmission;
+  /** Request bodies above this get 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  now?: () => number;
 }
 
-const SOURCE_HEADER = 'x-huiying-source';
-const SOURCE_ID = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
+/** A field path as senders read it: `posts.3.publishedAt`. */
+function dotted(path: readonly (string | number)[]): string {
+  return path.map(String).join('.') || '(body)';
+}
+
+function itemsOf(body: unknown): { items: unknown[]; prefix: (string | number)[] } {
+  if (Array.isArray(body)) return { items: body, prefix: [] };
+  if (body !== null && typeof body === 'object' && Array.isArray((body as { posts?: unknown }).posts)) return { items: (body as { posts: unknown[] }).posts, prefix: ['posts'] };
+  return { items: [body], prefix: [] };
+}
+
+/** A post without a publication time is dated on arrival (a monitoring vendor may not know it). */
+function withArrivalTime(body: unknown, collectedAt: string): unknown {
+  const date = (item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item) && (item as { publishedAt?: unknown }).publishedAt === undefined ? { ...item, publishedAt: collectedAt } : item;
+  if (Array.isArray(body)) return body.map(date);
+  if (body !== null && typeof body === 'object' && Array.isArray((body as { posts?: unknown }).posts)) return { ...body, posts: (body as { posts: unknown[] }).posts.map(date) };
+  return date(body);
+}
+
+/** Links that are present but unusable: a webhook sender can fix them, so they are refused, not dropped. */
+function urlIssues(body: unknown): FieldIssue[] {
+  const { items, prefix } = itemsOf(body);
+  const issues: FieldIssue[] = [];
+  items.forEach((item, i) => {
+    const url = item !== null && typeof item === 'object' ? (item as { url?: unknown }).url : undefined;
+    if (typeof url === 'string' && url.trim() !== '' && canonicalUrl(url) === undefined) {
+      issues.push({ path: [...prefix, ...(prefix.length > 0 || items.length > 1 ? [i] : []), 'url'], reason: 'not an absolute http(s) URL' });
+    }
+  });
+  return issues;
+}
 
 /**
- * `POST /ingest/v1/posts`: one post or `{ posts: [...] }`. Answers 202 with the accepted ids only
- * after the bus acknowledged every one of them, so a 202 means nothing can be lost any more.
+ * The embedded mode's lookup: every source id is an unsigned source. Only for the
+ * single-process demo bound to a trusted machine; the ingest service never uses it.
+ */
+export const embeddedUnsignedSources: WebhookSourceLookup = (sourceId) => ({
+  definition: SourceDefinition.parse({ id: sourceId, name: sourceId, kind: 'webhook', auth: 'unsigned' }) as WebhookSourceDefinition,
+  secrets: [],
+});
+
+/**
+ * `POST /ingest/v1/posts`: one post, `{ "posts": [...] }` or an array, from the source named by
+ * `X-Huiying-Source`, signed per source (HMAC-SHA256 over timestamp + "." + raw body). Answers
+ * 202 with the accepted ids only after Kafka acknowledged them; 400 lists every invalid field;
+ * 401 for an unknown source or a bad, forged or stale signature; 413 over the size limit; 429
+ * when the source is over its rate.
  */
 export async function webhookRoutes(app: FastifyInstance, options: WebhookOptions): Promise<void> {
-  const now = options.now ?? (() => new Date());
-  app.post('/ingest/v1/posts', async (request, reply) => {
+  const now = options.now ?? Date.now;
+  const admit = options.admit ?? createPostAdmission({ bus: options.bus, metrics: ingestMetrics(new Registry()) });
+  const buckets = new TokenBuckets();
+  const log = options.logger.child({ component: 'webhook' });
+
+  // The signature covers the bytes as sent, so the body is kept raw and parsed here.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.post('/ingest/v1/posts', { bodyLimit: options.maxBodyBytes ?? 1024 * 1024 }, async (request, reply) => {
     const sourceId = String(request.headers[SOURCE_HEADER] ?? 'webhook');
-    if (!SOURCE_ID.test(sourceId)) {
-      return reply.code(400).send({ error: 'bad_source', problems: [{ path: `header ${SOURCE_HEADER}`, problem: 'expected a source id of a-z, 0-9, _ . -' }] });
+    const source = SOURCE_ID.test(sourceId) ? options.sources(sourceId) : undefined;
+    if (!source) {
+      log.warn({ source: sourceId.slice(0, 100), ip: request.ip }, 'webhook refused: unknown or disabled source');
+      return reply.code(401).send({ error: 'unknown_source', message: `no enabled pushing source "${sourceId.slice(0, 100)}"` });
     }
-    const parsed = PostBatchInput.safeParse(request.body);
-    if (!parsed.success) {
-      return reply.code(400).send({ error: 'invalid_posts', problems: fieldProblems(parsed.error) });
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    if (source.definition.auth === 'hmac') {
+      const header = (name: string) => {
+        const v = request.headers[name];
+        return Array.isArray(v) ? v.join(',') : v;
+      };
+      const verdict = verifyWebhook({ rawBody: raw, timestamp: header(WEBHOOK_TIMESTAMP_HEADER), signature: header(WEBHOOK_SIGNATURE_HEADER), secrets: source.secrets, nowMs: now() });
+      if (!verdict.ok) {
+        log.warn({ source: sourceId, reason: verdict.reason, ip: request.ip }, 'webhook refused: signature');
+        return reply.code(401).send({ error: 'bad_signature', reason: verdict.reason });
+      }
     }
-    const at = now();
-    const posts = parsed.data.posts.map((input) => toPost(sourceId, 'webhook', input, at));
-    await options.bus.publishBatch(
-      PostIngestedMessage,
-      posts.map((post) => ({ payload: post, options: { key: post.id, occurredAt: new Date(post.publishedAt) } })),
-    );
-    options.onAccepted?.(posts);
-    return reply.code(202).send({ accepted: posts.map((p) => p.id) });
+
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      return reply.code(400).send({ error: 'invalid_json', problems: [{ path: '(body)', problem: (error as Error).message }] });
+    }
+    const collectedAt = new Date(now()).toISOString();
+    const { items: originals } = itemsOf(body);
+    const parsed = parseWebhookBody(withArrivalTime(body, collectedAt), source.definition.maxBatch);
+    const issues = [...(parsed.ok ? [] : parsed.issues), ...urlIssues(body)];
+    const posts = [];
+    if (parsed.ok) {
+      for (const [i, draft] of parsed.drafts.entries()) {
+        // The item as sent is what audit keeps, unless the sender passed its own raw form.
+        const result = normalisePost({ ...draft, raw: draft.raw ?? originals[i] }, {
+          sourceId,
+          sourceKind: 'webhook',
+          collectedAt,
+          ...(source.definition.defaultOffsetMinutes !== undefined && { defaultOffsetMinutes: source.definition.defaultOffsetMinutes }),
+          ...(source.definition.trackingParams && { trackingParams: source.definition.trackingParams }),
+        });
+        const at = itemsOf(body).prefix.length > 0 || parsed.drafts.length > 1 ? [...itemsOf(body).prefix, i] : [];
+        if (result.ok) posts.push(result.post);
+        else issues.push(...result.issues.map((issue) => ({ ...issue, path: [...at, ...issue.path] })));
+      }
+    }
+    if (issues.length > 0) {
+      const problems = issues.map((issue) => ({ path: dotted(issue.path), problem: issue.reason }));
+      problems.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+      return reply.code(400).send({ error: 'invalid_posts', problems });
+    }
+
+    const perMinute = source.definition.postsPerMinute;
+    const allowed = buckets.take(sourceId, posts.length, { perMinute, burst: Math.max(source.definition.maxBatch, Math.ceil(perMinute / 6)) }, now());
+    if (!allowed.ok) {
+      return reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(allowed.retryAfterMs / 1000)))
+        .send({ error: 'rate_limited', message: `source ${sourceId} may push ${perMinute} posts a minute` });
+    }
+
+    const result = await admit(sourceId, posts);
+    return reply.code(202).send({
+      accepted: result.accepted.map((p) => p.id),
+      ...(result.duplicates.length > 0 && { duplicates: result.duplicates }),
+    });
   });
 }

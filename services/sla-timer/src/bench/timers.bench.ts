@@ -28,7 +28,10 @@ interface Figures {
 function figures(pending: number, expected: number, firedIds: string[], lateness: number[]): Figures {
   const seen = new Set<string>();
   let duplicates = 0;
-  for (const id of firedIds) (seen.has(id) ? duplicates++ : seen.add(id));
+  for (const id of firedIds) {
+    if (seen.has(id)) duplicates++;
+    else seen.add(id);
+  }
   const sorted = [...lateness].sort((a, b) => a - b);
   const q = (p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
   return {
