@@ -1,4 +1,6 @@
+import { kafkaBusFor } from '@huiying/bus';
 import { exitOnConfigError } from '@huiying/config';
+import { createOutboxRelay } from '@huiying/outbox';
 import { migrate, openDatabase } from '@huiying/store';
 import { closeOnSignals, createLogger, createMetricsRegistry } from '@huiying/telemetry';
 import { buildApiApp } from './api-app';
@@ -10,13 +12,24 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry('api');
   const db = await openDatabase({ url: config.DATABASE_URL });
   await migrate(db);
+  const bus = kafkaBusFor('api', config, logger);
+  const relay = createOutboxRelay({ db, bus, logger: logger.child({ component: 'outbox' }) });
+  relay.start();
   const app = await buildApiApp({
-    db, logger, registry,
+    db, logger, registry, bus, relay,
+    secureCookie: config.COOKIE_SECURE,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+    requestsPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    loginPerMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+    statements: { publicBaseUrl: config.PUBLIC_BASE_URL, cityName: config.CITY_NAME },
     checks: [{ name: 'postgres', check: async () => void (await db.query('SELECT 1')) }],
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   closeOnSignals(logger, [
     { name: 'db', close: () => db.close() },
+    { name: 'bus', close: () => bus.close() },
+    { name: 'relay', close: () => relay.stop() },
     { name: 'http', close: () => app.close() },
   ]);
 }

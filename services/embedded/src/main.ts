@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createMemoryBus } from '@huiying/bus';
 import { createClassifier } from '@huiying/classifier-core';
 import { exitOnConfigError } from '@huiying/config';
-import { defaultClockPolicy, warnOnUnsafeRedis } from '@huiying/sla-timer';
+import { parseClockPolicy, warnOnUnsafeRedis } from '@huiying/sla-timer';
 import { migrate, openDatabase } from '@huiying/store';
 import { closeOnSignals, createLogger, createMetricsRegistry } from '@huiying/telemetry';
 import { loadEmbeddedConfig } from './config';
@@ -26,7 +26,14 @@ async function main(): Promise<void> {
     redisUrl: redis.url,
     classifier: createClassifier(),
     clockQueue: config.CLOCK_QUEUE,
-    clockPolicy: { ...defaultClockPolicy, statementMs: config.STATEMENT_DEADLINE_MS, pressConferenceMs: config.PRESS_CONFERENCE_DEADLINE_MS },
+    demoUsers: true,
+    // The policy counts in whole minutes; the embedded mode's deadlines are given in ms.
+    clockPolicy: parseClockPolicy({
+      emergency: {
+        statementMinutes: Math.max(1, Math.round(config.STATEMENT_DEADLINE_MS / 60_000)),
+        pressConferenceMinutes: Math.max(1, Math.round(config.PRESS_CONFERENCE_DEADLINE_MS / 60_000)),
+      },
+    }),
   });
   await pipeline.app.listen({ host: config.HOST, port: config.PORT });
 

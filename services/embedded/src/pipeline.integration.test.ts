@@ -1,5 +1,6 @@
+import { PostgresApiKeyStore, issueApiKey } from '@huiying/access';
 import { createClassifier } from '@huiying/classifier-core';
-import { defaultClockPolicy } from '@huiying/sla-timer';
+import { parseClockPolicy } from '@huiying/sla-timer';
 import { createMetricsRegistry } from '@huiying/telemetry';
 import { startPipeline } from './pipeline';
 import { TEST_REDIS_URL, eventually, isolatedDatabase, isolatedTopics, isolationName, testLogger } from './testing/real-services';
@@ -15,6 +16,8 @@ describe('one post, end to end, on real Kafka, PostgreSQL and Redis', () => {
   let topics: Awaited<ReturnType<typeof isolatedTopics>>;
   let pipeline: Awaited<ReturnType<typeof startPipeline>>;
   let bus: ReturnType<Awaited<ReturnType<typeof isolatedTopics>>['bus']>;
+  /** The API checks who asks: the test reads it as a duty officer's machine key. */
+  let reader: { authorization: string };
 
   beforeAll(async () => {
     database = await isolatedDatabase(name);
@@ -30,17 +33,21 @@ describe('one post, end to end, on real Kafka, PostgreSQL and Redis', () => {
       clockQueue: name.replace(/_/g, '-'),
       redisPrefix: name,
       groupPrefix: `${name}-`,
-      clockPolicy: {
-        ...defaultClockPolicy,
-        // The 5-hour deadline, shortened by configuration so the test sees it pass.
-        statementMs: 4_000,
-        pressConferenceMs: 120_000,
-        autoStartConfidence: 0.5,
-        warningFractions: [0.5],
-        warningBeforeMs: 0,
-        maxEscalations: 0,
-      },
+      // The 5-hour deadline, shortened by configuration to one minute; the post is dated 56 s
+      // back (a clock counts from t0), so the test sees the deadline pass within seconds.
+      clockPolicy: parseClockPolicy({
+        emergency: { statementMinutes: 1, pressConferenceMinutes: 120 },
+        warnings: ['50%'],
+        escalation: { maxSteps: 0 },
+        provisionalStart: { minConfidence: 0.5 },
+      }),
     });
+  });
+
+  beforeAll(async () => {
+    const { key, stored } = issueApiKey('e2e', { id: 'e2e-reader', roles: ['duty_officer'], departments: [], active: true }, new Date());
+    await new PostgresApiKeyStore(database.db).create(stored);
+    reader = { authorization: `Bearer ${key}` };
   });
 
   afterAll(async () => {
@@ -52,7 +59,7 @@ describe('one post, end to end, on real Kafka, PostgreSQL and Redis', () => {
   });
 
   it('turns a landslide post into an incident whose missed statement deadline raises an alert', async () => {
-    const publishedAt = new Date(Date.now() - 1_000).toISOString();
+    const publishedAt = new Date(Date.now() - 56_000).toISOString();
     const accepted = await pipeline.app.inject({
       method: 'POST',
       url: '/ingest/v1/posts',
@@ -63,12 +70,12 @@ describe('one post, end to end, on real Kafka, PostgreSQL and Redis', () => {
     expect(accepted.json()).toEqual({ accepted: ['e2e-weibo:1'] });
 
     const incidentId = await eventually(async () => {
-      const list = (await pipeline.app.inject({ url: '/api/incidents' })).json() as { incidents: Array<{ id: string }> };
+      const list = (await pipeline.app.inject({ url: '/api/incidents', headers: reader })).json() as { incidents: Array<{ id: string }> };
       return list.incidents[0]?.id;
     }, 'an incident');
 
     const detail = await eventually(async () => {
-      const body = (await pipeline.app.inject({ url: `/api/incidents/${incidentId}` })).json();
+      const body = (await pipeline.app.inject({ url: `/api/incidents/${incidentId}`, headers: reader })).json();
       return body.alerts.some((a: { severity: string }) => a.severity === 'critical') ? body : undefined;
     }, 'the breach alert of the statement clock', 60_000);
 
@@ -76,7 +83,7 @@ describe('one post, end to end, on real Kafka, PostgreSQL and Redis', () => {
     expect(detail.posts.map((p: { id: string }) => p.id)).toEqual(['e2e-weibo:1']);
     const statement = detail.clocks.find((c: { stage: string }) => c.stage === 'statement');
     expect(statement).toMatchObject({ status: 'breached', t0: new Date(publishedAt).toISOString() });
-    expect(Date.parse(statement.dueAt) - Date.parse(publishedAt)).toBe(4_000);
+    expect(Date.parse(statement.dueAt) - Date.parse(publishedAt)).toBe(60_000);
     expect(detail.clocks.find((c: { stage: string }) => c.stage === 'press_conference')).toMatchObject({ status: 'running' });
     const breach = detail.alerts.find((a: { severity: string }) => a.severity === 'critical');
     expect(breach.body).toContain('权威信息发布已超时');

@@ -2,9 +2,10 @@ import { buildApiApp } from '@huiying/api';
 import type { Bus } from '@huiying/bus';
 import { createClassifierWorker, type PostClassifier } from '@huiying/classifier';
 import { createIncidentWorker } from '@huiying/incidents';
-import { webhookRoutes } from '@huiying/ingest';
+import { embeddedUnsignedSources, webhookRoutes } from '@huiying/ingest';
 import { createAlertRecorder } from '@huiying/notifier';
 import { createOutboxRelay } from '@huiying/outbox';
+import { createStatementsWorker } from '@huiying/statements';
 import { createClockTimer, redisOptionsFromUrl, type ClockPolicy } from '@huiying/sla-timer';
 import type { Db } from '@huiying/store';
 import type { Logger } from '@huiying/telemetry';
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   redisPrefix?: string;
   /** Consumer-group prefix, so several pipelines can share a broker. */
   groupPrefix?: string;
+  /** Create one user per role when the users table is empty, and log their passwords (the local demo). */
+  demoUsers?: boolean;
   /** Leave the classifier out: a test runs it as its own process. */
   withoutClassifier?: boolean;
   service?: string;
@@ -49,21 +52,29 @@ export async function startPipeline(options: PipelineOptions) {
     policy: options.clockPolicy,
     group: group('sla-timer'),
   });
+  // Escalates overdue sign-off steps, retries webhook deliveries, links repeats of debunked claims.
+  const statements = createStatementsWorker({ db, relay, logger: logger.child({ component: 'statements' }) });
   const notifier = createAlertRecorder({ bus, db, relay, logger: logger.child({ component: 'notifier' }), registry, group: group('notifier') });
 
   // Downstream first, so nothing an upstream stage publishes waits for a consumer to join.
   relay.start();
   const parts = [notifier, timer, incidents, ...(classifier ? [classifier] : [])];
   for (const part of parts) await part.start();
+  statements.start();
 
   const app = await buildApiApp({
     db, logger, registry, service: options.service ?? 'huiying',
+    bus, relay, groupPrefix: group(''),
+    // The embedded mode serves plain HTTP on localhost: a Secure cookie would never come back.
+    secureCookie: false,
+    demoUsers: options.demoUsers ?? false,
     checks: [
       { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
       { name: 'redis', check: async () => void (await timer.queue.getJobCounts('delayed')) },
     ],
   });
-  await app.register(webhookRoutes, { bus, logger: logger.child({ component: 'ingest' }) });
+  // The single-process mode takes unsigned posts from any source id; the ingest service never does.
+  await app.register(webhookRoutes, { bus, logger: logger.child({ component: 'ingest' }), sources: embeddedUnsignedSources });
   await app.ready();
 
   return {
@@ -72,6 +83,8 @@ export async function startPipeline(options: PipelineOptions) {
     relay,
     /** Stops consuming (draining in-flight work), then the relay and the HTTP surface. */
     async stop() {
+      // First: a tick mid-shutdown would otherwise query a database that is closing.
+      await statements.stop();
       for (const part of [...parts].reverse()) await part.stop();
       await relay.stop();
       await app.close();

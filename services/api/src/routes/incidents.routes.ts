@@ -1,91 +1,169 @@
-import { toIso, findIncident } from '@huiying/incident-core';
+import { can } from '@huiying/access';
+import { findIncident, toIso } from '@huiying/incident-core';
 import type { Db } from '@huiying/store';
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { authorize, mayRead, signedIn } from '../access/authentication';
+import { ApiError } from '../errors';
+import { ReadCache } from '../read-cache';
+import { DepartmentsResponse, ErrorResponse, IncidentDetailResponse, IncidentIdParams, IncidentListQuery, IncidentListResponse, StatementListResponse } from '../http-schemas';
 
 export interface IncidentRoutesOptions {
   db: Db;
+  /** Cache of the open-incident list, cleared on every change (see ReadCache). */
+  listCache?: ReadCache<Record<string, unknown>[]>;
 }
 
-const IncidentParams = z.object({ id: z.string().min(1).max(100) });
-const ListQuery = z.object({
-  status: z.enum(['open', 'all']).default('open'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
+export const nullableIso = (v: unknown) => (v === null || v === undefined ? null : toIso(v));
 
-const nullableIso = (v: unknown) => (v === null || v === undefined ? null : toIso(v));
+/**
+ * The departments a principal's incident list is limited to, or null for all: duty officers and
+ * admins see every incident, the department-scoped roles only their departments' ones.
+ */
+export function readScope(principal: Parameters<typeof can>[0]): string[] | null {
+  return can(principal, 'incident.read', { kind: 'incident', departments: [] }) ? null : [...principal.departments];
+}
 
 /** Incidents as duty officers read them: the list ordered by the nearest deadline, and one whole. */
-export async function incidentRoutes(app: FastifyInstance, options: IncidentRoutesOptions): Promise<void> {
+export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = async (app, options) => {
   const { db } = options;
+  const listCache = options.listCache ?? new ReadCache<Record<string, unknown>[]>(0);
 
-  app.get('/api/incidents', async (request, reply) => {
-    const query = ListQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'bad_query', problems: query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-    const { rows } = await db.query<Record<string, unknown>>(
-      `SELECT i.id, i.kind, i.status, i.title, i.category, i.subtype, i.level, i.level_confirmed, i.t0, i.departments,
-              i.counties, i.post_count, i.drill, i.opened_at, i.updated_at,
-              (SELECT min(c.due_at) FROM clocks c WHERE c.incident_id = i.id AND c.status IN ('running', 'breached')) AS next_due_at
-         FROM incidents i
-        WHERE ($1 = 'all' OR i.status IN ('detected', 'confirmed', 'responding')) AND i.merged_into IS NULL
-        ORDER BY next_due_at ASC NULLS LAST, i.updated_at DESC
-        LIMIT $2`,
-      [query.data.status, query.data.limit],
-    );
-    return {
-      incidents: rows.map((r) => ({
-        id: r.id, kind: r.kind, status: r.status, title: r.title, category: r.category, subtype: r.subtype,
-        level: r.level, levelConfirmed: r.level_confirmed, t0: toIso(r.t0), departments: r.departments,
-        counties: r.counties, postCount: Number(r.post_count), drill: r.drill, openedAt: toIso(r.opened_at),
-        updatedAt: toIso(r.updated_at), nextDueAt: nullableIso(r.next_due_at),
-      })),
-    };
-  });
+  app.get(
+    '/api/incidents',
+    { schema: { tags: ['incidents'], querystring: IncidentListQuery, response: { 200: IncidentListResponse, 401: ErrorResponse } } },
+    async (request) => {
+      const principal = signedIn(request);
+      const scope = readScope(principal);
+      // The partial index incidents_open_by_updated is used only with the status list spelled out.
+      const key = `${request.query.status}|${request.query.limit}|${scope?.join(',') ?? '*'}`;
+      const rows = await listCache.get(key, async () => (await db.query<Record<string, unknown>>(
+        `SELECT i.id, i.kind, i.status, i.title, i.category, i.subtype, i.level, i.level_confirmed, i.t0, i.departments,
+                i.counties, i.post_count, i.drill, i.opened_at, i.updated_at,
+                (SELECT min(c.due_at) FROM clocks c WHERE c.incident_id = i.id AND c.status IN ('running', 'breached')) AS next_due_at
+           FROM incidents i
+          WHERE ${request.query.status === 'open' ? `i.status IN ('detected', 'confirmed', 'responding')` : 'true'}
+            AND i.merged_into IS NULL
+            AND ($2::text[] IS NULL OR i.departments && $2::text[])
+          ORDER BY next_due_at ASC NULLS LAST, i.updated_at DESC
+          LIMIT $1`,
+        [request.query.limit, scope],
+      )).rows);
+      return {
+        incidents: rows
+          .filter((r) => mayRead(principal, r.departments as string[]))
+          .map((r) => ({
+            id: String(r.id), kind: r.kind as never, status: r.status as never, title: String(r.title),
+            category: (r.category as string | null) ?? null, subtype: (r.subtype as string | null) ?? null,
+            level: (r.level as never) ?? null, levelConfirmed: r.level_confirmed === true, t0: toIso(r.t0),
+            departments: r.departments as string[], counties: r.counties as string[], postCount: Number(r.post_count),
+            drill: r.drill === true, openedAt: toIso(r.opened_at), updatedAt: toIso(r.updated_at), nextDueAt: nullableIso(r.next_due_at),
+          })),
+      };
+    },
+  );
 
-  app.get('/api/incidents/:id', async (request, reply) => {
-    const params = IncidentParams.safeParse(request.params);
-    if (!params.success) return reply.code(400).send({ error: 'bad_id' });
-    const incident = await findIncident(db, params.data.id);
-    if (!incident) return reply.code(404).send({ error: 'incident_not_found', id: params.data.id });
-    const [posts, clocks, alerts, history] = await Promise.all([
-      db.query<Record<string, unknown>>(
-        `SELECT p.id, p.source_id, p.url, p.author, p.title, p.text, p.published_at, p.engagement, p.classification
-           FROM incident_posts ip JOIN posts p ON p.id = ip.post_id
-          WHERE ip.incident_id = $1 ORDER BY p.published_at LIMIT 500`,
+  app.get(
+    '/api/incidents/:id',
+    { schema: { tags: ['incidents'], params: IncidentIdParams, response: { 200: IncidentDetailResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse } } },
+    async (request) => {
+      signedIn(request);
+      const incident = await findIncident(db, request.params.id);
+      if (!incident) throw new ApiError('incident_not_found', { id: request.params.id });
+      authorize(request, 'incident.read', { kind: 'incident', departments: incident.departments });
+      const { keyTerms: _keyTerms, ...snapshot } = incident;
+      const [posts, clocks, alerts, history, clockHistory] = await Promise.all([
+        db.query<Record<string, unknown>>(
+          `SELECT p.id, p.source_id, p.url, p.author, p.title, p.text, p.published_at, p.engagement, p.classification
+             FROM incident_posts ip JOIN posts p ON p.id = ip.post_id
+            WHERE ip.incident_id = $1 ORDER BY p.published_at LIMIT 500`,
+          [incident.id],
+        ),
+        db.query<Record<string, unknown>>(
+          `SELECT id, stage, status, t0, due_at, started_at, met_at, breached_at, cancelled_at, cancel_reason, drill
+             FROM clocks WHERE incident_id = $1 ORDER BY due_at`,
+          [incident.id],
+        ),
+        db.query<Record<string, unknown>>(
+          `SELECT id, key, clock_id, severity, title, body, drill, count, created_at, last_at, acknowledged_at, acknowledged_by
+             FROM alerts WHERE incident_id = $1 ORDER BY created_at`,
+          [incident.id],
+        ),
+        db.query<Record<string, unknown>>(
+          `SELECT at, actor, action, reason FROM incident_history WHERE incident_id = $1 ORDER BY id`,
+          [incident.id],
+        ),
+        db.query<Record<string, unknown>>(
+          `SELECT h.clock_id, h.at, h.event, h.detail FROM clock_history h JOIN clocks c ON c.id = h.clock_id
+            WHERE c.incident_id = $1 ORDER BY h.at, h.id LIMIT 1000`,
+          [incident.id],
+        ),
+      ]);
+      return {
+        incident: snapshot,
+        posts: posts.rows.map((p) => ({
+          id: p.id, sourceId: p.source_id, url: p.url, author: p.author, title: p.title, text: p.text,
+          publishedAt: toIso(p.published_at), engagement: p.engagement, classification: p.classification,
+        })),
+        clocks: clocks.rows.map((c) => ({
+          id: c.id, stage: c.stage, status: c.status, t0: toIso(c.t0), dueAt: toIso(c.due_at), startedAt: toIso(c.started_at),
+          metAt: nullableIso(c.met_at), breachedAt: nullableIso(c.breached_at), cancelledAt: nullableIso(c.cancelled_at),
+          cancelReason: c.cancel_reason, drill: c.drill,
+        })),
+        alerts: alerts.rows.map((a) => ({
+          id: a.id, key: a.key, clockId: a.clock_id, severity: a.severity, title: a.title, body: a.body, drill: a.drill,
+          count: Number(a.count), createdAt: toIso(a.created_at), lastAt: toIso(a.last_at),
+          acknowledgedAt: nullableIso(a.acknowledged_at), acknowledgedBy: a.acknowledged_by,
+        })),
+        history: history.rows.map((h) => ({ at: toIso(h.at), actor: h.actor, action: h.action, reason: h.reason })),
+        clockHistory: clockHistory.rows.map((h) => {
+          const detail = (typeof h.detail === 'string' ? JSON.parse(h.detail) : h.detail) as Record<string, unknown> | null;
+          return {
+            clockId: h.clock_id, at: toIso(h.at), kind: h.event,
+            actor: typeof detail?.actor === 'string' ? detail.actor : null,
+            reason: typeof detail?.reason === 'string' ? detail.reason : null,
+          };
+        }),
+      };
+    },
+  );
+
+  app.get(
+    '/api/incidents/:id/statements',
+    { schema: { tags: ['incidents'], params: IncidentIdParams, response: { 200: StatementListResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse } } },
+    async (request) => {
+      signedIn(request);
+      const incident = await findIncident(db, request.params.id);
+      if (!incident) throw new ApiError('incident_not_found', { id: request.params.id });
+      authorize(request, 'incident.read', { kind: 'incident', departments: incident.departments });
+      const { rows } = await db.query<Record<string, unknown>>(
+        `SELECT id, kind, title, department, version, published_at, supersedes, superseded_by
+           FROM statements WHERE incident_id = $1 ORDER BY published_at`,
         [incident.id],
-      ),
-      db.query<Record<string, unknown>>(
-        `SELECT id, stage, status, t0, due_at, started_at, met_at, breached_at, cancelled_at, cancel_reason, drill
-           FROM clocks WHERE incident_id = $1 ORDER BY due_at`,
-        [incident.id],
-      ),
-      db.query<Record<string, unknown>>(
-        `SELECT id, key, clock_id, severity, title, body, drill, count, created_at, last_at, acknowledged_at, acknowledged_by
-           FROM alerts WHERE incident_id = $1 ORDER BY created_at`,
-        [incident.id],
-      ),
-      db.query<Record<string, unknown>>(
-        `SELECT at, actor, action, reason FROM incident_history WHERE incident_id = $1 ORDER BY id`,
-        [incident.id],
-      ),
-    ]);
-    return {
-      incident,
-      posts: posts.rows.map((p) => ({
-        id: p.id, sourceId: p.source_id, url: p.url, author: p.author, title: p.title, text: p.text,
-        publishedAt: toIso(p.published_at), engagement: p.engagement, classification: p.classification,
-      })),
-      clocks: clocks.rows.map((c) => ({
-        id: c.id, stage: c.stage, status: c.status, t0: toIso(c.t0), dueAt: toIso(c.due_at), startedAt: toIso(c.started_at),
-        metAt: nullableIso(c.met_at), breachedAt: nullableIso(c.breached_at), cancelledAt: nullableIso(c.cancelled_at),
-        cancelReason: c.cancel_reason, drill: c.drill,
-      })),
-      alerts: alerts.rows.map((a) => ({
-        id: a.id, key: a.key, clockId: a.clock_id, severity: a.severity, title: a.title, body: a.body, drill: a.drill,
-        count: Number(a.count), createdAt: toIso(a.created_at), lastAt: toIso(a.last_at),
-        acknowledgedAt: nullableIso(a.acknowledged_at), acknowledgedBy: a.acknowledged_by,
-      })),
-      history: history.rows.map((h) => ({ at: toIso(h.at), actor: h.actor, action: h.action, reason: h.reason })),
-    };
-  });
-}
+      );
+      return {
+        statements: rows.map((s) => ({
+          id: String(s.id), kind: String(s.kind), title: String(s.title), department: String(s.department),
+          status: s.superseded_by ? 'superseded' : 'published', version: Number(s.version),
+          publishedAt: nullableIso(s.published_at), supersedes: (s.supersedes as string | null) ?? null, url: null,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/departments',
+    { schema: { tags: ['incidents'], response: { 200: DepartmentsResponse, 401: ErrorResponse } } },
+    async (request) => {
+      signedIn(request);
+      // The departments people work in and those open incidents name: what an assignment can pick.
+      const { rows } = await db.query<{ department: string }>(
+        `SELECT DISTINCT d AS department FROM (
+           SELECT unnest(departments) AS d FROM users WHERE active
+           UNION SELECT unnest(departments) FROM incidents WHERE status IN ('detected', 'confirmed', 'responding')
+         ) all_departments WHERE d <> '*' ORDER BY 1`,
+      );
+      return { departments: rows.map((r) => r.department) };
+    },
+  );
+};
+

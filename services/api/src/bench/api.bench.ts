@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:api`: 100,000 incidents (with their clocks) in a fresh PostgreSQL schema, the
+ * API listening on loopback, and autocannon driving the duty officer's incident list and the
+ * leadership report at a fixed rate. Last line: {"rps","p99Ms","incidents"}.
+ * Target: p99 ≤ 50 ms at 500 requests/s on the 2-core box.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { issueApiKey, PostgresApiKeyStore } from '@huiying/access';
+import { migrate, openDatabase } from '@huiying/store';
+import { createLogger, createMetricsRegistry } from '@huiying/telemetry';
+import autocannon from 'autocannon';
+import { buildApiApp } from '../api-app';
+
+const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 100_000);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DEPARTMENTS = ['市安监局', '市财政局', '市卫生计生委', '市教育局', '市建设局', '市环保局', '市水务局', '武都区政府', '文县政府', '市金融办'];
+
+async function main(): Promise<void> {
+  const schema = `bench_api_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const db = await openDatabase({ url: DATABASE_URL, schema, maxConnections: 10 });
+  const log = (msg: string) => process.stderr.write(`${msg}\n`);
+  try {
+    await migrate(db);
+    const loadStarted = performance.now();
+    // One incident every 6 minutes back from now (about 14 months); 1 in 100 still open.
+    await db.query(
+      `INSERT INTO incidents (id, kind, status, title, category, subtype, level, level_confirmed, level_confidence, t0, departments,
+                              counties, key_terms, post_count, drill, opened_at, updated_at, trace_id, last_post_at)
+       SELECT 'b-' || g, 'emergency', CASE WHEN g % 100 = 0 THEN 'confirmed' ELSE 'resolved' END, '山体滑坡 第' || g || '号',
+              'natural_disaster', 'landslide', (ARRAY['I','II','III','IV'])[1 + g % 4], true, 0.9,
+              now() - g * interval '6 minutes', ARRAY[($1::text[])[1 + g % 10]], ARRAY['文县'], ARRAY['滑坡'], 1 + g % 7, g % 50 = 0,
+              now() - g * interval '6 minutes', now() - g * interval '6 minutes' + interval '1 hour', 'bench', now() - g * interval '6 minutes'
+         FROM generate_series(1, $2::int) AS g`,
+      [DEPARTMENTS, INCIDENTS],
+    );
+    // A 5-hour statement clock each (met, late, or running while open); a 24-hour press conference for I and II.
+    await db.query(
+      `INSERT INTO clocks (id, incident_id, stage, status, t0, due_at, started_at, met_at, breached_at, drill, updated_at)
+       SELECT 'st-' || i.id, i.id, 'statement',
+              CASE WHEN i.status = 'confirmed' THEN 'running' WHEN n % 9 = 0 THEN 'breached' ELSE 'met' END,
+              i.t0, i.t0 + interval '5 hours', i.t0,
+              CASE WHEN i.status = 'confirmed' OR n % 9 = 0 THEN NULL ELSE i.t0 + (n % 280) * interval '1 minute' END,
+              CASE WHEN n % 9 = 0 AND i.status <> 'confirmed' THEN i.t0 + interval '5 hours' END, i.drill, i.updated_at
+         FROM (SELECT *, substr(id, 3)::int AS n FROM incidents) i`,
+    );
+    await db.query(
+      `INSERT INTO clocks (id, incident_id, stage, status, t0, due_at, started_at, met_at, drill, updated_at)
+       SELECT 'pc-' || id, id, 'press_conference', CASE WHEN status = 'confirmed' THEN 'running' ELSE 'met' END, t0, t0 + interval '24 hours', t0,
+              CASE WHEN status = 'confirmed' THEN NULL ELSE t0 + interval '20 hours' END, drill, updated_at
+         FROM incidents WHERE level IN ('I', 'II')`,
+    );
+    await db.query(`ANALYZE`);
+    log(`loaded ${INCIDENTS} incidents in ${Math.round(performance.now() - loadStarted)} ms`);
+
+    const app = await buildApiApp({
+      db,
+      logger: createLogger('bench', 'error'),
+      registry: createMetricsRegistry('bench', false),
+      checks: [],
+      consoleDir: null,
+      // The bench is one client: the per-user limit would otherwise be what it measures.
+      requestsPerMinute: 1_000_000,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const store = new PostgresApiKeyStore(db);
+    const duty = issueApiKey('bench-duty', { id: 'bench-duty', roles: ['duty_officer'], departments: [], active: true }, new Date());
+    const leader = issueApiKey('bench-leader', { id: 'bench-leader', roles: ['leader'], departments: ['*'], active: true }, new Date());
+    await store.create(duty.stored);
+    await store.create(leader.stored);
+    const lastMonth = new Date(Date.now() + 8 * 3600_000 - 31 * 86400_000).toISOString().slice(0, 7);
+
+    const all = [
+      { method: 'GET' as const, path: '/api/incidents?status=open&limit=100', headers: { authorization: `Bearer ${duty.key}` } },
+      { method: 'GET' as const, path: '/api/incidents?status=open&limit=100', headers: { authorization: `Bearer ${duty.key}` } },
+      { method: 'GET' as const, path: `/api/reports/sla?month=${lastMonth}`, headers: { authorization: `Bearer ${leader.key}` } },
+      { method: 'GET' as const, path: `/api/reports/sla?month=${lastMonth}&department=${encodeURIComponent('市安监局')}`, headers: { authorization: `Bearer ${leader.key}` } },
+    ];
+    // BENCH_ONLY=list|report measures one kind alone, to see which one costs what.
+    const only = process.env.BENCH_ONLY;
+    const requests = all.filter((r) => !only || r.path.includes(only === 'list' ? '/api/incidents' : '/api/reports'));
+    // Warm-up: compile the queries, fill the pool, compute the report once.
+    await autocannon({ url: `http://127.0.0.1:${port}`, connections: 4, amount: 400, requests });
+    const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 32, overallRate: RATE, duration: SECONDS, requests });
+    await app.close();
+    const errors = result.errors + result.non2xx + result.timeouts;
+    log(`${result.requests.total} requests, ${errors} errors/non-2xx; latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
+    if (errors > 0) throw new Error(`${errors} requests failed`);
+    process.stdout.write(`${JSON.stringify({ rps: Math.round(result.requests.average), p99Ms: result.latency.p99, incidents: INCIDENTS })}\n`);
+  } finally {
+    if (process.env.BENCH_KEEP_SCHEMA) log(`kept schema ${schema}`);
+    else await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await db.close();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

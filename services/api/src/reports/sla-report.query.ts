@@ -1,0 +1,142 @@
+import { toIso } from '@huiying/incident-core';
+import { clockFigures, type TrackedClock } from '@huiying/deadlines';
+import type { Queryable } from '@huiying/outbox';
+import type { SlaReport } from '../http-schemas';
+import { beijingMonth, buildSlaReport, type ReportIncident, type TimelineEntry } from './sla-report';
+
+const iso = (v: unknown) => (v === null || v === undefined ? null : toIso(v));
+const parseJson = (v: unknown): Record<string, unknown> => (typeof v === 'string' ? JSON.parse(v) : ((v as Record<string, unknown>) ?? {}));
+
+/**
+ * Loads a month's incidents (by when they were opened, Beijing time) with their clocks, pauses,
+ * first statement and press conference, and the timelines of the breached ones only, in a fixed
+ * number of set-based queries whatever the month's size.
+ */
+export async function loadSlaReport(db: Queryable, month: string, department: string | null, now: Date): Promise<SlaReport> {
+  const { from, to } = beijingMonth(month);
+  const { rows: incidentRows } = await db.query<Record<string, unknown>>(
+    `SELECT id, title, departments, drill, t0 FROM incidents
+      WHERE opened_at >= $1 AND opened_at < $2 AND merged_into IS NULL
+        AND ($3::text IS NULL OR departments @> ARRAY[$3::text] OR ($3 = '（未指派）' AND departments = '{}'))`,
+    [from.toISOString(), to.toISOString(), department],
+  );
+  const ids = incidentRows.map((r) => String(r.id));
+  const [clockRows, statementRows, conferenceRows] = await Promise.all([
+    db.query<Record<string, unknown>>(
+      `SELECT id, incident_id, stage, status, t0, due_at, started_at, met_at, breached_at, drill, acknowledged_at
+         FROM clocks WHERE incident_id = ANY($1::text[])`,
+      [ids],
+    ),
+    db.query<{ incident_id: string; at: unknown }>(
+      `SELECT incident_id, min(published_at) AS at FROM statements WHERE incident_id = ANY($1::text[]) GROUP BY incident_id`,
+      [ids],
+    ),
+    db.query<{ incident_id: string; at: unknown }>(
+      `SELECT incident_id, min(held_at) AS at FROM press_conferences WHERE incident_id = ANY($1::text[]) GROUP BY incident_id`,
+      [ids],
+    ),
+  ]);
+  const clockIds = clockRows.rows.map((c) => String(c.id));
+  const { rows: pauseRows } = await db.query<Record<string, unknown>>(
+    `SELECT clock_id, from_at, to_at, reason, signed_off_by, signed_off_at FROM clock_pauses WHERE clock_id = ANY($1::text[]) ORDER BY from_at`,
+    [clockIds],
+  );
+
+  const pausesOf = new Map<string, TrackedClock['pauses']>();
+  for (const p of pauseRows) {
+    const list = pausesOf.get(String(p.clock_id)) ?? [];
+    list.push({ from: toIso(p.from_at), to: iso(p.to_at), reason: String(p.reason), signedOffBy: String(p.signed_off_by), signedOffAt: toIso(p.signed_off_at) });
+    pausesOf.set(String(p.clock_id), list);
+  }
+  const clocksOf = new Map<string, TrackedClock[]>();
+  for (const c of clockRows.rows) {
+    const clock: TrackedClock = {
+      id: String(c.id),
+      incidentId: String(c.incident_id),
+      stage: c.stage as TrackedClock['stage'],
+      status: c.status as TrackedClock['status'],
+      t0: toIso(c.t0),
+      dueAt: toIso(c.due_at),
+      startedAt: toIso(c.started_at),
+      metAt: iso(c.met_at),
+      breachedAt: iso(c.breached_at),
+      drill: c.drill === true,
+      pauses: pausesOf.get(String(c.id)) ?? [],
+      acknowledgedAt: iso(c.acknowledged_at),
+    };
+    clocksOf.set(clock.incidentId, [...(clocksOf.get(clock.incidentId) ?? []), clock]);
+  }
+  const statementAt = new Map(statementRows.rows.map((r) => [r.incident_id, toIso(r.at)]));
+  const conferenceAt = new Map(conferenceRows.rows.map((r) => [r.incident_id, toIso(r.at)]));
+  const clockStatement = (clocks: TrackedClock[], stage: string) => clocks.find((c) => c.stage === stage && c.metAt !== null)?.metAt ?? null;
+
+  const incidents: ReportIncident[] = incidentRows.map((r) => {
+    const id = String(r.id);
+    const clocks = clocksOf.get(id) ?? [];
+    return {
+      id,
+      title: String(r.title),
+      departments: r.departments as string[],
+      drill: r.drill === true,
+      t0: toIso(r.t0),
+      // The clocks' met time stands in when the statement was recorded outside the drafting desk.
+      firstStatementAt: statementAt.get(id) ?? clockStatement(clocks, 'statement'),
+      pressConferenceAt: conferenceAt.get(id) ?? clockStatement(clocks, 'press_conference'),
+      clocks,
+      timeline: [],
+    };
+  });
+
+  const breached = incidents.filter(
+    (i) => !i.drill && i.clocks.some((c) => ['met_late', 'breached_open'].includes(clockFigures(c, now).outcome)),
+  );
+  if (breached.length > 0) {
+    const timelines = await loadTimelines(db, breached.map((i) => i.id));
+    for (const incident of breached) incident.timeline = timelines.get(incident.id) ?? [];
+  }
+  return buildSlaReport({ month, department, incidents, now });
+}
+
+async function loadTimelines(db: Queryable, incidentIds: string[]): Promise<Map<string, TimelineEntry[]>> {
+  const [history, clockHistory, statements] = await Promise.all([
+    db.query<Record<string, unknown>>(
+      `SELECT incident_id, at, actor, action, reason FROM incident_history WHERE incident_id = ANY($1::text[]) ORDER BY at, id`,
+      [incidentIds],
+    ),
+    db.query<Record<string, unknown>>(
+      `SELECT c.incident_id, h.clock_id, h.at, h.event, h.detail FROM clock_history h JOIN clocks c ON c.id = h.clock_id
+        WHERE c.incident_id = ANY($1::text[]) ORDER BY h.at, h.id`,
+      [incidentIds],
+    ),
+    db.query<Record<string, unknown>>(
+      `SELECT incident_id, published_at AS at, published_by AS actor, title AS note, 'statement.published' AS kind
+         FROM statements WHERE incident_id = ANY($1::text[])
+       UNION ALL
+       SELECT incident_id, held_at, recorded_by, venue, 'press_conference.held' FROM press_conferences WHERE incident_id = ANY($1::text[])`,
+      [incidentIds],
+    ),
+  ]);
+  const timelines = new Map<string, TimelineEntry[]>();
+  const add = (incidentId: unknown, entry: TimelineEntry) => {
+    const key = String(incidentId);
+    timelines.set(key, [...(timelines.get(key) ?? []), entry]);
+  };
+  for (const h of history.rows) {
+    add(h.incident_id, { at: toIso(h.at), kind: `incident.${String(h.action)}`, actor: String(h.actor), note: (h.reason as string | null) ?? null });
+  }
+  for (const h of clockHistory.rows) {
+    const detail = parseJson(h.detail);
+    const note = [detail.warning, detail.reason].filter((x) => typeof x === 'string' && x).join(' ') || null;
+    add(h.incident_id, {
+      at: toIso(h.at),
+      kind: `clock.${String(h.event)}`,
+      actor: typeof detail.actor === 'string' ? detail.actor : null,
+      note,
+      clockId: String(h.clock_id),
+    });
+  }
+  for (const s of statements.rows) {
+    add(s.incident_id, { at: toIso(s.at), kind: String(s.kind), actor: String(s.actor), note: String(s.note) });
+  }
+  return timelines;
+}
