@@ -3,15 +3,16 @@ import { createHash } from 'node:crypto';
 import { type LevelThresholds } from './consequences';
 import { createEmergencyRules, emergencyRuleEvidence, type EmergencyFindings } from './emergency-rules';
 import type { SubtypeEntry } from './emergency-lexicon';
-import { createScratch, extractFeatures, featureBucket, type FeatureSet } from './features';
+import { createScratch, extractTextFeatures, featureBucket, setRuleFeatures } from './features';
 import { DEFAULT_MAX_CHARS, normalizeText } from './input';
-import { logit, sigmoid, type LinearModel } from './linear-model';
+import { createTopFeatures, findTopFeatures, interleaveWeights, logitWithTextSum, pairedTextSums, sigmoid, type LinearModel } from './linear-model';
 import { loadModelFile, type LoadedModels } from './model-file';
 import { createRouter, loadDefaultRegion, loadDefaultRoutingTable, type Region, type RoutingTopic } from './routing';
 import { createRumorRules, rumorCueEvidence, type RegistryClaim, type RumorFindings } from './rumor-rules';
 import { jiebaSegmenter, type Segmenter } from './segmenter';
 import { createSentimentScorer } from './sentiment';
 import { topContributions } from './contributions';
+import { createTermScanner } from './term-matcher';
 
 export interface ClassifyInput {
   id: string;
@@ -26,6 +27,11 @@ export interface Classifier {
   classify(input: ClassifyInput): Classification;
   /** Features and rule findings without a verdict: what training reads. */
   analyze(input: ClassifyInput): Analysis;
+  /**
+   * Replaces the debunked claims and published statements posts are compared with. The registry
+   * is data, not part of the version: a post's evidence names the claim it matched.
+   */
+  setRegistry(claims: readonly RegistryClaim[]): void;
 }
 
 export interface Analysis {
@@ -40,7 +46,7 @@ export interface Analysis {
 }
 
 /** Bump when a rule, lexicon or decision changes what the classifier says. */
-export const RULES_REVISION = 'r1';
+export const RULES_REVISION = 'r2';
 const PACKAGE_VERSION = '0.1.0';
 
 export interface ClassifierOptions {
@@ -56,6 +62,8 @@ export interface ClassifierOptions {
   /** Debunked claims and our published statements. */
   registry?: RegistryClaim[];
   sourceCredibility?: Record<string, number>;
+  /** Hash buckets (bits) of the features when running without models (training). Default 18. */
+  featureBits?: number;
   /** Characters read per post (default 20,000); the rest is ignored. */
   maxChars?: number;
 }
@@ -65,7 +73,7 @@ const RULES_ONLY_BITS = 18;
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
   const segmenter = options.segmenter ?? jiebaSegmenter();
   const models = options.models === undefined ? loadModelFile() : options.models;
-  const bits = models?.featureBits ?? RULES_ONLY_BITS;
+  const bits = models?.featureBits ?? options.featureBits ?? RULES_ONLY_BITS;
   const emergencyRules = createEmergencyRules({
     ...(options.subtypes && { subtypes: options.subtypes }),
     ...(options.suppressors && { suppressors: options.suppressors }),
@@ -81,8 +89,13 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
   const sentiment = createSentimentScorer();
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const scratch = createScratch(bits);
+  const interleaved = models ? interleaveWeights(models.emergency, models.rumor) : null;
+  const sums = new Float64Array(2);
+  const top = createTopFeatures(6);
+  // Every word list of every rule in one trie: one pass over the text per post.
+  const scanner = createTermScanner({ ...emergencyRules.lists, ...rumorRules.lists, ...router.lists, ...sentiment.lists });
 
-  const custom = { ...options, segmenter: undefined, models: undefined };
+  const custom = { ...options, segmenter: undefined, models: undefined, registry: undefined, featureBits: undefined };
   const customHash = Object.values(custom).some((v) => v !== undefined)
     ? `+custom.${createHash('sha256').update(JSON.stringify(custom)).digest('hex').slice(0, 8)}`
     : '';
@@ -94,41 +107,56 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     return normalizeText(title ? `${title}。${input.text ?? ''}` : input.text, maxChars);
   }
 
-  function features(text: string, tokens: string[], rules: string[]): FeatureSet {
-    return extractFeatures(text, tokens, rules, bits, scratch);
-  }
-
   function analyze(input: ClassifyInput): Analysis {
     const text = textOf(input);
     const tokens = segmenter.cut(text);
-    const emergency = emergencyRules.find(text);
-    const rumor = rumorRules.find(text, input);
-    const ef = features(text, tokens, emergency.features);
+    const matches = scanner.scan(text);
+    const emergency = emergencyRules.fromMatches(text, matches);
+    const rumor = rumorRules.fromMatches(text, input, matches);
+    const textLength = extractTextFeatures(text, tokens, bits, scratch);
+    const ef = setRuleFeatures(emergency.features, textLength, bits, scratch);
     const emergencyFeatures = Int32Array.from(ef.indices.subarray(0, ef.length));
-    const emergencyTextLength = ef.textLength;
-    const rf = features(text, tokens, rumor.features);
+    const rf = setRuleFeatures(rumor.features, textLength, bits, scratch);
     return {
       text,
       tokens,
       emergency,
       rumor,
       emergencyFeatures,
-      emergencyTextLength,
+      emergencyTextLength: textLength,
       rumorFeatures: Int32Array.from(rf.indices.subarray(0, rf.length)),
-      rumorTextLength: rf.textLength,
+      rumorTextLength: textLength,
     };
   }
 
+  /** The tokens and bigrams that pushed model m (0 emergency, 1 rumour) up: built for flags only. */
+  function explain(m: 0 | 1, text: string, tokens: string[], textLength: number): string[] {
+    if (!interleaved) return [];
+    findTopFeatures(interleaved, m, scratch.buf, textLength, top);
+    return topContributions(top, m, textLength, scratch, text, tokens);
+  }
+
+  // A handful of rule names recur on every post: their weights are looked up once.
+  const ruleWeights = new Map<LinearModel, Map<string, number>>();
   function ruleWeight(model: LinearModel | undefined, rule: string): number {
-    return model ? round(model.weights[featureBucket('r', rule, bits)]!) : 0;
+    if (!model) return 0;
+    let cache = ruleWeights.get(model);
+    if (!cache) ruleWeights.set(model, (cache = new Map()));
+    let w = cache.get(rule);
+    if (w === undefined) cache.set(rule, (w = round(model.weights[featureBucket('r', rule, bits)]!)));
+    return w;
   }
 
   function classify(input: ClassifyInput): Classification {
     const text = textOf(input);
+    // Segment once, scan once: the tokens feed both models, the matches every rule.
     const tokens = segmenter.cut(text);
-    const em = emergencyRules.find(text);
-    const ru = rumorRules.find(text, input);
-    const routing = router.route(text);
+    const matches = scanner.scan(text);
+    const em = emergencyRules.fromMatches(text, matches);
+    const ru = rumorRules.fromMatches(text, input, matches);
+    const routing = router.fromMatches(matches);
+    const textLength = models ? extractTextFeatures(text, tokens, bits, scratch) : 0;
+    if (interleaved) pairedTextSums(interleaved, scratch.buf, textLength, sums);
 
     // Emergency: the model's probability, rescaled so 0.5 is its tuned threshold; the rules
     // decide category, subtype, level, and veto drills, forecasts and the like.
@@ -137,13 +165,13 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     );
     let emScore: number;
     if (models) {
-      const f = features(text, tokens, em.features);
-      const z = logit(models.emergency, f) - logitOf(models.emergency.threshold);
+      const f = setRuleFeatures(em.features, textLength, bits, scratch);
+      const z = logitWithTextSum(models.emergency, sums[0]!, f) - logitOf(models.emergency.threshold);
       emScore = sigmoid(z);
       if (emScore >= 0.5) {
         emEvidence.unshift({
           rule: 'model:emergency',
-          terms: topContributions(models.emergency, text, tokens, f.textLength, bits, 6),
+          terms: explain(0, text, tokens, textLength),
           weight: round(z),
           note: `logistic model over jieba tokens and character bigrams; p=${round(emScore)} against the tuned threshold`,
         });
@@ -171,12 +199,12 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     const ruEvidence: Evidence[] = rumorCueEvidence(ru).map((e) => ({ ...e, weight: ruleWeight(models?.rumor, `rc:${e.rule.slice(11)}`) }));
     let z = 0;
     if (models) {
-      const f = features(text, tokens, ru.features);
-      z = logit(models.rumor, f) - logitOf(models.rumor.threshold);
+      const f = setRuleFeatures(ru.features, textLength, bits, scratch);
+      z = logitWithTextSum(models.rumor, sums[1]!, f) - logitOf(models.rumor.threshold);
       if (z >= 0) {
         ruEvidence.unshift({
           rule: 'model:rumor',
-          terms: topContributions(models.rumor, text, tokens, f.textLength, bits, 6),
+          terms: explain(1, text, tokens, textLength),
           weight: round(z),
           note: 'logistic model over jieba tokens and character bigrams',
         });
@@ -190,7 +218,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     }
     const ruScore = sigmoid(z);
 
-    const sent = sentiment.score(text);
+    const sent = sentiment.fromMatches(matches);
     const keyTerms = [...new Set([...routing.places, ...em.eventTerms])].slice(0, 12);
     // Built to the schema's type; not re-parsed per post (zod cost ~as much as the rules), the
     // tests validate the output against the schema instead.
@@ -213,7 +241,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     return result;
   }
 
-  return { version, classify, analyze };
+  return { version, classify, analyze, setRegistry: (claims) => rumorRules.setRegistry(claims) };
 }
 
 function logitOf(p: number): number {

@@ -39,6 +39,12 @@ const INJURY = `(?:重伤|受伤|轻伤|伤)`;
 const MISSING = `(?:失踪|下落不明|失联)`;
 
 type Kind = 'death' | 'injury' | 'missing';
+// Each kind's patterns need one of its words: a post that names no death runs no death pattern.
+const KIND_GATE: Record<Kind, RegExp> = {
+  death: new RegExp(DEATH),
+  injury: /伤/,
+  missing: new RegExp(MISSING),
+};
 const PATTERNS: ReadonlyArray<[Kind, RegExp]> = [
   ['death', new RegExp(`(${NUM})${WHO}${GAP}${DEATH}`, 'g')],
   ['death', new RegExp(`${DEATH}(?:人数)?(?:已)?(?:上升|增加|升|增)?(?:至|到|为|达)?(${NUM})${WHO}?`, 'g')],
@@ -49,13 +55,11 @@ const PATTERNS: ReadonlyArray<[Kind, RegExp]> = [
 ];
 // 3死5伤, 一死两伤
 const SHORT_RE = new RegExp(`(${NUM})死(?:(${NUM})(重伤|伤))?`, 'g');
-const LOSS_RE = new RegExp(
-  `(?:经济)?损失(?:约|达|超过|超|逾|近|高达|共计|初步估计|估计)*(${NUM})(亿|万|千万)?元`,
-  'g',
-);
+const LOSS_RE = new RegExp(`(?:经济)?损失(?:约|达|超过|超|逾|近|高达|共计|初步估计|估计)*(${NUM})(亿|万|千万)?元`, 'g');
 const NO_CASUALTIES_RE = /(无|未造成|没有造成|未发生|暂无|没有)(人员)?(伤亡|人员伤亡|人员死亡)/;
 // Quick gate: most posts state no numbers of victims, and the regexes above are the costly part.
-const GATE_RE = /[死亡伤难踪联损]/;
+// Every pattern below needs one of these; 难 and 亡 alone are too common (困难, 灭亡) to gate on.
+const GATE_RE = /[死伤丧殒溺]|遇难|罹难|身亡|不治|失踪|下落不明|失联|损失/;
 
 function quantity(s: string | undefined): number | null {
   if (s === undefined) return null;
@@ -74,7 +78,13 @@ export function extractConsequences(text: string): Consequences {
   };
   if (!GATE_RE.test(text)) return c;
   c.noCasualties = NO_CASUALTIES_RE.test(text);
+  const present: Record<Kind, boolean> = {
+    death: KIND_GATE.death.test(text),
+    injury: KIND_GATE.injury.test(text),
+    missing: KIND_GATE.missing.test(text),
+  };
   for (const [kind, re] of PATTERNS) {
+    if (!present[kind]) continue;
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const n = quantity(kind === 'injury' && /^(重伤|受伤)/.test(m[0]) ? m[2] : m[1]);
@@ -90,7 +100,7 @@ export function extractConsequences(text: string): Consequences {
     }
   }
   SHORT_RE.lastIndex = 0;
-  for (let m = SHORT_RE.exec(text); m !== null; m = SHORT_RE.exec(text)) {
+  for (let m = text.includes('死') ? SHORT_RE.exec(text) : null; m !== null; m = SHORT_RE.exec(text)) {
     const d = quantity(m[1]);
     if (d === null || d <= 0) continue;
     c.matches.push(m[0]);
@@ -99,7 +109,7 @@ export function extractConsequences(text: string): Consequences {
     if (i !== null) c.injured = Math.max(c.injured, i);
   }
   LOSS_RE.lastIndex = 0;
-  for (let m = LOSS_RE.exec(text); m !== null; m = LOSS_RE.exec(text)) {
+  for (let m = text.includes('损失') ? LOSS_RE.exec(text) : null; m !== null; m = LOSS_RE.exec(text)) {
     const n = quantity(m[1]);
     if (n === null) continue;
     const unit = m[2] === '亿' ? 1e8 : m[2] === '千万' ? 1e7 : m[2] === '万' ? 1e4 : 1;

@@ -8,7 +8,7 @@ import {
   levelOf,
 } from './consequences';
 import { DEFAULT_SUBTYPES, FACT_CUES, SUPPRESSORS, type SubtypeEntry } from './emergency-lexicon';
-import { createTermMatcher, escapeRegex, type TermMatcher } from './term-matcher';
+import { createTermScanner, type ScanResult, type TermEntry, type TermMatch } from './term-matcher';
 
 export interface EmergencyRuleOptions {
   subtypes?: SubtypeEntry[];
@@ -42,29 +42,35 @@ export interface EmergencyFindings {
 /** Suppressor kinds that veto a flag outright (spec: these must not fire). */
 export const VETO_KINDS = ['drill', 'forecast', 'negation', 'prevention', 'anniversary', 'fiction'] as const;
 
+export type EmergencyLists = {
+  events: ReadonlyArray<TermEntry<SubtypeEntry>>;
+  facts: ReadonlyArray<TermEntry<string>>;
+  suppressors: ReadonlyArray<TermEntry<string>>;
+};
+
 export interface EmergencyRules {
+  /** The word lists, for a scanner shared with the other rules (one pass over the text). */
+  readonly lists: EmergencyLists;
+  /** The findings from the matches of `lists` in `text`. */
+  fromMatches(text: string, matches: ScanResult<EmergencyLists>): EmergencyFindings;
+  /** Scans on its own: for tests and callers without a shared scanner. */
   find(text: string): EmergencyFindings;
   readonly levelThresholds: LevelThresholds;
 }
 
 export function createEmergencyRules(opts: EmergencyRuleOptions = {}): EmergencyRules {
   const subtypes = opts.subtypes ?? DEFAULT_SUBTYPES;
-  const events: TermMatcher<SubtypeEntry> = createTermMatcher(
-    subtypes.flatMap((entry) => entry.patterns.map((pattern) => ({ pattern, value: entry }))),
-  );
-  const facts = createTermMatcher((opts.factCues ?? FACT_CUES).map((t) => ({ pattern: escapeRegex(t), value: t })));
-  const suppressors = createTermMatcher(
-    Object.entries(opts.suppressors ?? SUPPRESSORS).flatMap(([kind, terms]) =>
-      terms.map((t) => ({ pattern: escapeRegex(t), value: kind })),
-    ),
-  );
+  const lists: EmergencyLists = {
+    events: subtypes.flatMap((entry) => entry.patterns.map((pattern) => ({ pattern, value: entry }))),
+    facts: (opts.factCues ?? FACT_CUES).map((t) => ({ pattern: t, value: t })),
+    suppressors: Object.entries(opts.suppressors ?? SUPPRESSORS).flatMap(([kind, terms]) => terms.map((t) => ({ pattern: t, value: kind }))),
+  };
+  const ownScanner = createTermScanner(lists);
   const levelThresholds = opts.levelThresholds ?? DEFAULT_LEVEL_THRESHOLDS;
 
-  return {
-    levelThresholds,
-    find(text) {
+  function fromMatches(text: string, matches: ScanResult<EmergencyLists>): EmergencyFindings {
       const bySubtype = new Map<SubtypeEntry, string[]>();
-      const eventMatches = events.matchAll(text);
+      const eventMatches: TermMatch<SubtypeEntry>[] = matches.events;
       for (const m of eventMatches) {
         const terms = bySubtype.get(m.value) ?? [];
         if (!terms.includes(m.term)) terms.push(m.term);
@@ -82,9 +88,9 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
           eventTerms = terms;
         }
       }
-      const factTerms = [...new Set(facts.matchAll(text).map((m) => m.term))];
+      const factTerms = [...new Set(matches.facts.map((m) => m.term))];
       const suppressed = new Map<string, string[]>();
-      const suppressorMatches = suppressors.matchAll(text);
+      const suppressorMatches = matches.suppressors;
       for (const m of suppressorMatches) {
         const terms = suppressed.get(m.value) ?? [];
         if (!terms.includes(m.term)) terms.push(m.term);
@@ -115,8 +121,9 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
         level: levelOf(consequences, levelThresholds),
         features,
       };
-    },
-  };
+  }
+
+  return { levelThresholds, lists, fromMatches, find: (text) => fromMatches(text, ownScanner.scan(text)) };
 }
 
 const SENTENCE_END_RE = /[。！？!?；;\n]/g;

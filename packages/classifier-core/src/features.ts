@@ -45,36 +45,43 @@ export function featureBucket(kind: 'w' | 'c2' | 'r', text: string, bits: number
 /**
  * Reused between calls so a post allocates nothing: `seen` stamps a bucket with the number of
  * the post that last used it, which deduplicates features (presence, not counts: measured
- * better on the rumour data) without a Set per post.
+ * better on the rumour data) without a Set per post. `origin` remembers where each text feature
+ * came from (token index ≥ 0, or −1 − the bigram's character index), so the explanation of a
+ * flag names the top tokens without hashing the text a second time.
  */
 export interface FeatureScratch {
   buf: Int32Array;
-  seen: Uint32Array;
+  origin: Int32Array;
+  /** 16-bit stamps: half the memory of 32-bit ones, so more of it stays in cache next to jieba's. */
+  seen: Uint16Array;
   stamp: number;
 }
 
 export function createScratch(bits: number): FeatureScratch {
-  return { buf: new Int32Array(1024), seen: new Uint32Array(1 << bits), stamp: 0 };
+  return { buf: new Int32Array(1024), origin: new Int32Array(1024), seen: new Uint16Array(1 << bits), stamp: 0 };
 }
 
 /**
- * Builds the feature indices of one text: jieba tokens, character bigrams (they carry what
- * jieba splits differently across sources: names, numbers, emoticons like [泪]), and rule names.
- * Trigrams were measured and dropped: no gain, more collisions. The result is valid until the
- * next call with the same scratch.
+ * Builds the text features of one text: jieba tokens and character bigrams (they carry what
+ * jieba splits differently across sources: names, numbers, emoticons like [泪]). Character
+ * unigrams, trigrams and style features were measured on the rumour data and dropped: no gain
+ * on held-out posts, more collisions. Valid until the next call with the same scratch; rule
+ * features are added after them with `setRuleFeatures`, once per task.
  */
-export function extractFeatures(
+export function extractTextFeatures(
   text: string,
   tokens: readonly string[],
-  rules: readonly string[],
   bits: number,
   scratch: FeatureScratch,
-): FeatureSet {
+): number {
   const mask = (1 << bits) - 1;
-  const need = tokens.length + text.length + rules.length + 8;
-  if (scratch.buf.length < need) scratch.buf = new Int32Array(need * 2);
-  if (scratch.seen.length !== 1 << bits) scratch.seen = new Uint32Array(1 << bits);
-  scratch.stamp = (scratch.stamp + 1) >>> 0;
+  const need = tokens.length + text.length + 64;
+  if (scratch.buf.length < need) {
+    scratch.buf = new Int32Array(need * 2);
+    scratch.origin = new Int32Array(need * 2);
+  }
+  if (scratch.seen.length !== 1 << bits) scratch.seen = new Uint16Array(1 << bits);
+  scratch.stamp = (scratch.stamp + 1) & 0xffff;
   if (scratch.stamp === 0) {
     scratch.seen.fill(0);
     scratch.stamp = 1;
@@ -82,16 +89,20 @@ export function extractFeatures(
   const stamp = scratch.stamp;
   const seen = scratch.seen;
   const buf = scratch.buf;
+  const origin = scratch.origin;
   let n = 0;
-  for (const token of tokens) {
+  for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t]!;
     if (token.length === 1 && isSpace(token.charCodeAt(0))) continue;
     const b = hashString(token, SEED_TOKEN) & mask;
     if (seen[b] !== stamp) {
       seen[b] = stamp;
+      origin[n] = t;
       buf[n++] = b;
     }
   }
   let prev = -1;
+  let prevAt = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (isSpace(c)) continue;
@@ -102,18 +113,64 @@ export function extractFeatures(
       const b = (h >>> 0) & mask;
       if (seen[b] !== stamp) {
         seen[b] = stamp;
+        origin[n] = -1 - prevAt;
         buf[n++] = b;
       }
     }
     prev = c;
+    prevAt = i;
   }
-  const textLength = n;
-  for (const rule of rules) {
+  return n;
+}
+
+/**
+ * Puts the rule features of one task after the `textLength` text features (overwriting another
+ * task's), skipping buckets already used by this post. Returns the feature set for `logit`.
+ */
+export function setRuleFeatures(
+  rules: readonly string[],
+  textLength: number,
+  bits: number,
+  scratch: FeatureScratch,
+): FeatureSet {
+  const mask = (1 << bits) - 1;
+  if (scratch.buf.length < textLength + rules.length) {
+    const grown = new Int32Array((textLength + rules.length) * 2);
+    grown.set(scratch.buf.subarray(0, textLength));
+    scratch.buf = grown;
+  }
+  const buf = scratch.buf;
+  const seen = scratch.seen;
+  const stamp = scratch.stamp;
+  let n = textLength;
+  outer: for (const rule of rules) {
     const b = hashString(rule, SEED_RULE) & mask;
-    if (seen[b] !== stamp) {
-      seen[b] = stamp;
-      buf[n++] = b;
-    }
+    if (seen[b] === stamp) continue;
+    for (let i = textLength; i < n; i++) if (buf[i] === b) continue outer;
+    buf[n++] = b;
   }
   return { indices: buf, textLength, length: n };
+}
+
+/** Text and rule features of one text and one task, in the layout training stores. */
+export function extractFeatures(
+  text: string,
+  tokens: readonly string[],
+  rules: readonly string[],
+  bits: number,
+  scratch: FeatureScratch,
+): FeatureSet {
+  const textLength = extractTextFeatures(text, tokens, bits, scratch);
+  return setRuleFeatures(rules, textLength, bits, scratch);
+}
+
+/** The label of text feature `i` (a token, or a bigram of `text`), for explanations. */
+export function featureLabel(scratch: FeatureScratch, i: number, text: string, tokens: readonly string[]): string {
+  const o = scratch.origin[i]!;
+  if (o >= 0) return tokens[o]!;
+  const at = -1 - o;
+  // The bigram skips spaces, as extraction does.
+  let j = at + 1;
+  while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+  return text[at]! + (text[j] ?? '');
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createTermMatcher, escapeRegex, type TermMatch } from './term-matcher';
+import { createTermScanner, type ScanResult, type TermEntry } from './term-matcher';
 
 /** One row of the routing table: a topic, its lead departments and the words that name it. */
 export interface RoutingTopic {
@@ -37,7 +37,7 @@ export function loadDefaultRegion(): Region {
   return JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'places.longnan.json'), 'utf8')) as Region;
 }
 
-type Place = { kind: 'county' | 'town' | 'river' | 'city'; county: string | null; name: string };
+export type Place = { kind: 'county' | 'town' | 'river' | 'city'; county: string | null; name: string };
 
 export interface RoutingFindings {
   departments: string[];
@@ -46,34 +46,35 @@ export interface RoutingFindings {
   places: string[];
 }
 
+export type RoutingLists = { topics: ReadonlyArray<TermEntry<RoutingTopic>>; places: ReadonlyArray<TermEntry<Place>> };
+
 export interface Router {
+  readonly lists: RoutingLists;
+  fromMatches(matches: ScanResult<RoutingLists>): RoutingFindings;
   route(text: string): RoutingFindings;
 }
 
 export function createRouter(table: RoutingTopic[], region: Region): Router {
-  const topics = createTermMatcher(
-    table.flatMap((row) => row.terms.map((t) => ({ pattern: escapeRegex(t), value: row }))),
-  );
-  const placeEntries: Array<{ pattern: string; value: Place }> = [];
+  const placeEntries: Array<TermEntry<Place>> = [];
   for (const c of region.counties) {
-    for (const n of [c.name, ...c.aliases]) placeEntries.push({ pattern: escapeRegex(n), value: { kind: 'county', county: c.name, name: n } });
-    for (const t of c.towns) placeEntries.push({ pattern: escapeRegex(t), value: { kind: 'town', county: c.name, name: t } });
+    for (const n of [c.name, ...c.aliases]) placeEntries.push({ pattern: n, value: { kind: 'county', county: c.name, name: n } });
+    for (const t of c.towns) placeEntries.push({ pattern: t, value: { kind: 'town', county: c.name, name: t } });
   }
-  for (const r of region.rivers) placeEntries.push({ pattern: escapeRegex(r), value: { kind: 'river', county: null, name: r } });
-  for (const n of [region.city, ...region.cityAliases]) placeEntries.push({ pattern: escapeRegex(n), value: { kind: 'city', county: null, name: n } });
-  const places = createTermMatcher(placeEntries);
+  for (const r of region.rivers) placeEntries.push({ pattern: r, value: { kind: 'river', county: null, name: r } });
+  for (const n of [region.city, ...region.cityAliases]) placeEntries.push({ pattern: n, value: { kind: 'city', county: null, name: n } });
+  const lists: RoutingLists = { topics: table.flatMap((row) => row.terms.map((t) => ({ pattern: t, value: row }))), places: placeEntries };
+  const ownScanner = createTermScanner(lists);
 
-  return {
-    route(text) {
+  function fromMatches(matches: ScanResult<RoutingLists>): RoutingFindings {
       const byTopic = new Map<RoutingTopic, string[]>();
-      for (const m of topics.matchAll(text)) {
+      for (const m of matches.topics) {
         const terms = byTopic.get(m.value) ?? [];
         if (!terms.includes(m.term)) terms.push(m.term);
         byTopic.set(m.value, terms);
       }
       const counties: string[] = [];
       const placeNames: string[] = [];
-      for (const m of places.matchAll(text) as TermMatch<Place>[]) {
+      for (const m of matches.places) {
         if (m.value.county !== null && !counties.includes(m.value.county)) counties.push(m.value.county);
         if (!placeNames.includes(m.value.name)) placeNames.push(m.value.name);
       }
@@ -87,6 +88,7 @@ export function createRouter(table: RoutingTopic[], region: Region): Router {
         counties,
         places: placeNames,
       };
-    },
-  };
+  }
+
+  return { lists, fromMatches, route: (text) => fromMatches(ownScanner.scan(text)) };
 }

@@ -1,5 +1,5 @@
 import type { Evidence } from '@huiying/contracts';
-import { createTermMatcher, escapeRegex } from './term-matcher';
+import { createTermScanner, type ScanResult, type TermEntry } from './term-matcher';
 
 /**
  * Rumour cues, the registry of debunked claims and published statements, and source
@@ -49,32 +49,43 @@ function bigrams(text: string): Set<string> {
   return s;
 }
 
+export type RumorLists = { rumorCues: ReadonlyArray<TermEntry<string>> };
+
 export interface RumorRules {
+  readonly lists: RumorLists;
+  fromMatches(text: string, source: { author?: string; sourceId?: string }, matches: ScanResult<RumorLists>): RumorFindings;
+  /** Replaces the registry (the classifier service re-reads it from the database). */
+  setRegistry(claims: readonly RegistryClaim[]): void;
   find(text: string, source: { author?: string; sourceId?: string }): RumorFindings;
 }
 
 export function createRumorRules(opts: RumorRuleOptions = {}): RumorRules {
-  const cues = createTermMatcher(
-    Object.entries(opts.cues ?? DEFAULT_RUMOR_CUES).flatMap(([kind, terms]) =>
-      terms.map((t) => ({ pattern: escapeRegex(t), value: kind })),
-    ),
-  );
-  const registry = (opts.registry ?? []).map((claim) => ({ claim, grams: bigrams(claim.text) }));
-  const index = new Map<string, number[]>();
-  registry.forEach(({ grams }, i) => {
-    for (const g of grams) {
-      const list = index.get(g) ?? [];
-      list.push(i);
-      index.set(g, list);
-    }
-  });
+  const lists: RumorLists = {
+    rumorCues: Object.entries(opts.cues ?? DEFAULT_RUMOR_CUES).flatMap(([kind, terms]) => terms.map((t) => ({ pattern: t, value: kind }))),
+  };
+  const ownScanner = createTermScanner(lists);
+  let registry: Array<{ claim: RegistryClaim; grams: Set<string> }> = [];
+  let index = new Map<string, number[]>();
+  function setRegistry(claims: readonly RegistryClaim[]): void {
+    const next = claims.map((claim) => ({ claim, grams: bigrams(claim.text) }));
+    const nextIndex = new Map<string, number[]>();
+    next.forEach(({ grams }, i) => {
+      for (const g of grams) {
+        const list = nextIndex.get(g) ?? [];
+        list.push(i);
+        nextIndex.set(g, list);
+      }
+    });
+    registry = next;
+    index = nextIndex;
+  }
+  setRegistry(opts.registry ?? []);
   const containment = opts.claimContainment ?? 0.5;
   const credibility = opts.sourceCredibility ?? {};
 
-  return {
-    find(text, source) {
+  function fromMatches(text: string, source: { author?: string; sourceId?: string }, matches: ScanResult<RumorLists>): RumorFindings {
       const cueTerms = new Map<string, string[]>();
-      for (const m of cues.matchAll(text)) {
+      for (const m of matches.rumorCues) {
         const terms = cueTerms.get(m.value) ?? [];
         if (!terms.includes(m.term)) terms.push(m.term);
         cueTerms.set(m.value, terms);
@@ -121,8 +132,9 @@ export function createRumorRules(opts: RumorRuleOptions = {}): RumorRules {
         adjustments.push({ rule: 'source_credibility:official_name', terms: [source.author], weight: -1 });
       }
       return { cueTerms, features, adjustments, claimId };
-    },
-  };
+  }
+
+  return { lists, fromMatches, setRegistry, find: (text, source) => fromMatches(text, source, ownScanner.scan(text)) };
 }
 
 export function rumorCueEvidence(f: RumorFindings): Evidence[] {

@@ -1,2 +1,3 @@
 export * from './classifier-worker';
 export * from './classify.step';
+export * from './claims-registry';

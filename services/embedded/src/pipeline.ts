@@ -41,7 +41,7 @@ export async function startPipeline(options: PipelineOptions) {
   const relay = createOutboxRelay({ db, bus, logger: logger.child({ component: 'outbox' }) });
   const classifier = options.withoutClassifier
     ? undefined
-    : createClassifierWorker({ bus, classifier: options.classifier, logger: logger.child({ component: 'classifier' }), registry, group: group('classifier') });
+    : createClassifierWorker({ bus, classifier: options.classifier, logger: logger.child({ component: 'classifier' }), registry, db, group: group('classifier') });
   const incidents = createIncidentWorker({ bus, db, relay, logger: logger.child({ component: 'incidents' }), registry, group: group('incidents') });
   const timer = createClockTimer({
     bus, db, relay,

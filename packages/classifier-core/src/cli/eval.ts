@@ -4,16 +4,34 @@ import { ClassifierInputError } from '../input';
 import { loadModelFile } from '../model-file';
 import { expandDataPaths, isHeldOut, POSITIVE_LABEL, readJsonl, type Task } from '../training/dataset';
 import { binaryMetrics, wilsonInterval } from '../training/metrics';
+import { SENTIMENTS, sentimentMetrics } from '../training/sentiment-metrics';
+import type { Sentiment } from '@huiying/contracts';
 import { one, parseArgs } from './args';
 
-// Usage: tsx eval.ts --task emergency|rumor --data F.jsonl [--data DIR ...] [--json]
+// Usage: tsx eval.ts --task emergency|rumor|sentiment --data F.jsonl [--data DIR ...] [--json]
 //                    [--split heldout|train --holdout 0.25] [--model FILE] [--errors]
-// Last line printed: {"task","n","precision","recall","f1","accuracy","confusion"}.
+// Last line printed: {"task","n","precision","recall","f1","accuracy","confusion"}; for
+// sentiment (labels negative|neutral|positive): {"task","n","accuracy","macroF1","perClass","confusion"}.
 const args = parseArgs(process.argv.slice(2));
-const task = one(args, 'task') as Task | undefined;
-if (task !== 'emergency' && task !== 'rumor') throw new Error('--task emergency|rumor is required');
+const requested = one(args, 'task');
 const dataPaths = args.get('data');
 if (!dataPaths || dataPaths.length === 0) throw new Error('--data FILE.jsonl (or a directory) is required');
+if (requested === 'sentiment') {
+  const classifier = createClassifier();
+  const pairs: Array<{ gold: Sentiment; predicted: Sentiment }> = [];
+  for (const file of expandDataPaths(dataPaths)) {
+    for (const post of readJsonl(file)) {
+      if (!SENTIMENTS.includes(post.label as Sentiment)) continue;
+      const predicted = classifier.classify({ id: post.id, text: post.text }).sentiment;
+      if (args.has('errors') && predicted !== post.label) console.log(`${post.label} → ${predicted} ${post.id} ${post.text}`);
+      pairs.push({ gold: post.label as Sentiment, predicted });
+    }
+  }
+  fs.writeSync(1, JSON.stringify(sentimentMetrics(pairs)) + '\n');
+  process.exit(0);
+}
+const task = requested as Task | undefined;
+if (task !== 'emergency' && task !== 'rumor') throw new Error('--task emergency|rumor|sentiment is required');
 const split = one(args, 'split');
 const holdout = Number(one(args, 'holdout') ?? 0.25);
 const modelPath = one(args, 'model');

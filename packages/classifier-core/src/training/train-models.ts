@@ -2,7 +2,14 @@ import path from 'node:path';
 import { createClassifier } from '../classifier';
 import { binaryMetrics, type BinaryMetrics } from './metrics';
 import { isHeldOut, POSITIVE_LABEL, readJsonl, sha256File, type Task, taskFiles, TUNE_SPLIT_SEED } from './dataset';
-import { logit, serializeModel, sigmoid, trainLogistic, type TrainingExample, type TrainingOptions } from '../linear-model';
+import {
+  logit,
+  serializeModel,
+  sigmoid,
+  trainLogistic,
+  type TrainingExample,
+  type TrainingOptions,
+} from '../linear-model';
 import type { ModelFile } from '../model-file';
 
 export interface TrainOptions {
@@ -48,17 +55,31 @@ function crossValidated(rows: Row[], folds: number, t: TrainingOptions): number[
     const model = trainLogistic(train, t);
     rows.forEach((r, i) => {
       if (foldOf(r.group, folds) === k) {
-        probs[i] = sigmoid(logit(model, { indices: r.example.indices, textLength: r.example.textLength, length: r.example.indices.length }));
+        probs[i] = sigmoid(
+          logit(model, {
+            indices: r.example.indices,
+            textLength: r.example.textLength,
+            length: r.example.indices.length,
+          }),
+        );
       }
     });
   }
   return probs;
 }
 
-function chooseThreshold(task: Task, rows: Row[], probs: number[], minPrecision: number): { threshold: number; cv: BinaryMetrics } {
+function chooseThreshold(
+  task: Task,
+  rows: Row[],
+  probs: number[],
+  minPrecision: number,
+): { threshold: number; cv: BinaryMetrics } {
   let best: { threshold: number; cv: BinaryMetrics } | null = null;
   for (let th = 0.05; th <= 0.951; th += 0.025) {
-    const m = binaryMetrics(task, rows.map((r, i) => ({ gold: r.example.label === 1, predicted: probs[i]! >= th })));
+    const m = binaryMetrics(
+      task,
+      rows.map((r, i) => ({ gold: r.example.label === 1, predicted: probs[i]! >= th })),
+    );
     if (task === 'emergency') {
       // Recall first (a missed landslide is the worst failure), within a precision floor.
       if (m.precision >= minPrecision && (best === null || m.recall > best.cv.recall)) best = { threshold: th, cv: m };
@@ -70,8 +91,15 @@ function chooseThreshold(task: Task, rows: Row[], probs: number[], minPrecision:
 
 export function trainModels(opts: TrainOptions): ModelFile {
   // Rules only while extracting features: the rule findings are features, not verdicts.
-  const classifier = createClassifier({ models: null });
-  const t: TrainingOptions = { bits: opts.bits, epochs: opts.epochs, learningRate: opts.learningRate, l2: opts.l2, seed: 20171 };
+  // Features hashed into the model's own number of buckets (`--bits`).
+  const classifier = createClassifier({ models: null, featureBits: opts.bits });
+  const t: TrainingOptions = {
+    bits: opts.bits,
+    epochs: opts.epochs,
+    learningRate: opts.learningRate,
+    l2: opts.l2,
+    seed: 20171,
+  };
   const dev = path.join(opts.evalDir, 'dev');
   const out: Partial<ModelFile> = { format: 1, featureBits: opts.bits };
   const dataFiles: Record<string, string> = {};
@@ -89,7 +117,10 @@ export function trainModels(opts: TrainOptions): ModelFile {
         const a = classifier.analyze({ id: post.id, text: post.text });
         const indices = task === 'emergency' ? a.emergencyFeatures : a.rumorFeatures;
         const textLength = task === 'emergency' ? a.emergencyTextLength : a.rumorTextLength;
-        rows.push({ example: { indices, textLength, label: post.label === POSITIVE_LABEL[task] ? 1 : 0, weight: 1 }, group: post.dup_group ?? post.id });
+        rows.push({
+          example: { indices, textLength, label: post.label === POSITIVE_LABEL[task] ? 1 : 0, weight: 1 },
+          group: post.dup_group ?? post.id,
+        });
       }
     }
     opts.log(`${task}: ${rows.length} training posts, ${heldOut} held out`);
@@ -97,14 +128,24 @@ export function trainModels(opts: TrainOptions): ModelFile {
     const { threshold, cv } = chooseThreshold(task, rows, probs, opts.emergencyMinPrecision);
     opts.log(`${task}: threshold ${threshold}, ${opts.folds}-fold CV ${JSON.stringify(cv)}`);
     cvFigures[task] = cv;
-    const model = trainLogistic(rows.map((r) => r.example), t);
+    const model = trainLogistic(
+      rows.map((r) => r.example),
+      t,
+    );
     out[task] = { ...serializeModel(model), threshold };
   }
   out.provenance = {
     command: `npm run train:classifier${opts.holdoutFraction > 0 ? ` -- --holdout ${opts.holdoutFraction}` : ''}`,
     data: { dir: 'HUIYING_EVAL_DIR or ../shared/eval (dev/)', files: dataFiles },
     split: { seed: TUNE_SPLIT_SEED, holdoutFraction: opts.holdoutFraction, by: 'dup_group' },
-    options: { bits: opts.bits, epochs: opts.epochs, learningRate: opts.learningRate, l2: opts.l2, folds: opts.folds, emergencyMinPrecision: opts.emergencyMinPrecision },
+    options: {
+      bits: opts.bits,
+      epochs: opts.epochs,
+      learningRate: opts.learningRate,
+      l2: opts.l2,
+      folds: opts.folds,
+      emergencyMinPrecision: opts.emergencyMinPrecision,
+    },
     crossValidation: cvFigures,
   };
   return out as ModelFile;
