@@ -27,7 +27,7 @@ import { authRoutes } from './routes/auth.routes';
 import { clockRoutes } from './routes/clocks.routes';
 import { dutyActionRoutes } from './routes/duty-actions.routes';
 import { eventRoutes } from './routes/events.routes';
-import { incidentRoutes } from './routes/incidents.routes';
+import { incidentRoutes, type IncidentListCache } from './routes/incidents.routes';
 import { ReadCache } from './read-cache';
 import { reportRoutes } from './routes/reports.routes';
 import { signOffRoutes } from './routes/sign-off.routes';
@@ -135,7 +135,7 @@ export async function buildApiApp(options: ApiAppOptions) {
     now,
   });
   // One second at most: the duty list is read by every open console on every event.
-  const listCache = new ReadCache<Record<string, unknown>[]>(options.listCacheMs ?? 1000);
+  const listCache: IncidentListCache = new ReadCache(options.listCacheMs ?? 1000);
   await app.register(incidentRoutes, { db: options.db, listCache });
   await app.register(dutyActionRoutes, { db: options.db, ...(options.relay && { relay: options.relay }), now, onChange: () => listCache.clear() });
   await app.register(alertRoutes, { db: options.db, now });

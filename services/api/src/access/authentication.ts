@@ -11,6 +11,7 @@ import {
   type SessionPolicy,
   type SessionStore,
 } from '@huiying/access';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors';
 import type { UserDirectory } from './user-directory';
@@ -43,6 +44,39 @@ export interface AuthenticationOptions {
   apiKeys: ApiKeyStore;
   sessionPolicy?: SessionPolicy;
   now: () => Date;
+  /**
+   * How long a verified API key's principal is reused without asking the database again.
+   * Default 5 s: a machine client sends many requests a second, and a key revoked elsewhere
+   * (the CLI) stops working within this bound. 0 turns the cache off.
+   */
+  apiKeyCacheMs?: number;
+}
+
+/**
+ * Verified API keys by the SHA-256 of the whole presented key (the key itself is never kept).
+ * Only successes are kept, so a new key works at once and guessed keys cannot fill it.
+ */
+export class ApiKeyPrincipalCache {
+  private readonly entries = new Map<string, { at: number; principal: Principal }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 1000,
+  ) {}
+
+  async resolve(presented: string, verify: (key: string) => Promise<Principal | null>, nowMs = Date.now()): Promise<Principal | null> {
+    if (this.ttlMs <= 0) return verify(presented);
+    const digest = createHash('sha256').update(presented, 'utf8').digest('base64url');
+    const hit = this.entries.get(digest);
+    if (hit && nowMs - hit.at < this.ttlMs) return hit.principal;
+    const principal = await verify(presented);
+    if (principal) {
+      this.entries.delete(digest);
+      this.entries.set(digest, { at: nowMs, principal });
+      if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    } else this.entries.delete(digest);
+    return principal;
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -54,6 +88,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function installAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
   const policy = options.sessionPolicy ?? DEFAULT_SESSION_POLICY;
+  const apiKeyCache = new ApiKeyPrincipalCache(options.apiKeyCacheMs ?? 5000);
+  const verifyApiKey = (key: string) => authenticateApiKey(options.apiKeys, key);
   app.decorateRequest('principal', null);
   app.decorateRequest('authVia', null);
   app.decorateRequest('sessionToken', null);
@@ -61,7 +97,7 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
   app.addHook('onRequest', async (request) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (bearer) {
-      const principal = await authenticateApiKey(options.apiKeys, bearer);
+      const principal = await apiKeyCache.resolve(bearer, verifyApiKey);
       if (principal && principal.active) {
         request.principal = { ...principal, username: `api-key:${principal.id}`, displayName: principal.id };
         request.authVia = 'api_key';

@@ -5,15 +5,34 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authorize, mayRead, signedIn } from '../access/authentication';
 import { ApiError } from '../errors';
 import { ReadCache } from '../read-cache';
-import { DepartmentsResponse, ErrorResponse, IncidentDetailResponse, IncidentIdParams, IncidentListQuery, IncidentListResponse, StatementListResponse } from '../http-schemas';
+import type { z } from 'zod';
+import { DepartmentsResponse, ErrorResponse, IncidentDetailResponse, IncidentIdParams, IncidentListQuery, IncidentListResponse, IncidentSummary, StatementListResponse } from '../http-schemas';
 
 export interface IncidentRoutesOptions {
   db: Db;
   /** Cache of the open-incident list, cleared on every change (see ReadCache). */
-  listCache?: ReadCache<Record<string, unknown>[]>;
+  listCache?: IncidentListCache;
 }
 
 export const nullableIso = (v: unknown) => (v === null || v === undefined ? null : toIso(v));
+
+export type IncidentSummaryBody = z.infer<typeof IncidentSummary>;
+export type IncidentListCache = ReadCache<IncidentSummaryBody[]>;
+
+/** The store's adapters already return this exact shape; only anything else is re-parsed. */
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const iso = (v: unknown) => (typeof v === 'string' && CANONICAL_ISO.test(v) ? v : toIso(v));
+
+function toSummary(r: Record<string, unknown>): IncidentSummaryBody {
+  return {
+    id: String(r.id), kind: r.kind as never, status: r.status as never, title: String(r.title),
+    category: (r.category as string | null) ?? null, subtype: (r.subtype as string | null) ?? null,
+    level: (r.level as never) ?? null, levelConfirmed: r.level_confirmed === true, t0: iso(r.t0),
+    departments: r.departments as string[], counties: r.counties as string[], postCount: Number(r.post_count),
+    drill: r.drill === true, openedAt: iso(r.opened_at), updatedAt: iso(r.updated_at),
+    nextDueAt: r.next_due_at === null || r.next_due_at === undefined ? null : iso(r.next_due_at),
+  };
+}
 
 /**
  * The departments a principal's incident list is limited to, or null for all: duty officers and
@@ -26,7 +45,7 @@ export function readScope(principal: Parameters<typeof can>[0]): string[] | null
 /** Incidents as duty officers read them: the list ordered by the nearest deadline, and one whole. */
 export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = async (app, options) => {
   const { db } = options;
-  const listCache = options.listCache ?? new ReadCache<Record<string, unknown>[]>(0);
+  const listCache = options.listCache ?? new ReadCache<IncidentSummaryBody[]>(0);
 
   app.get(
     '/api/incidents',
@@ -36,7 +55,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
       const scope = readScope(principal);
       // The partial index incidents_open_by_updated is used only with the status list spelled out.
       const key = `${request.query.status}|${request.query.limit}|${scope?.join(',') ?? '*'}`;
-      const rows = await listCache.get(key, async () => (await db.query<Record<string, unknown>>(
+      const summaries = await listCache.get(key, async () => (await db.query<Record<string, unknown>>(
         `SELECT i.id, i.kind, i.status, i.title, i.category, i.subtype, i.level, i.level_confirmed, i.t0, i.departments,
                 i.counties, i.post_count, i.drill, i.opened_at, i.updated_at,
                 (SELECT min(c.due_at) FROM clocks c WHERE c.incident_id = i.id AND c.status IN ('running', 'breached')) AS next_due_at
@@ -47,18 +66,9 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
           ORDER BY next_due_at ASC NULLS LAST, i.updated_at DESC
           LIMIT $1`,
         [request.query.limit, scope],
-      )).rows);
-      return {
-        incidents: rows
-          .filter((r) => mayRead(principal, r.departments as string[]))
-          .map((r) => ({
-            id: String(r.id), kind: r.kind as never, status: r.status as never, title: String(r.title),
-            category: (r.category as string | null) ?? null, subtype: (r.subtype as string | null) ?? null,
-            level: (r.level as never) ?? null, levelConfirmed: r.level_confirmed === true, t0: toIso(r.t0),
-            departments: r.departments as string[], counties: r.counties as string[], postCount: Number(r.post_count),
-            drill: r.drill === true, openedAt: toIso(r.opened_at), updatedAt: toIso(r.updated_at), nextDueAt: nullableIso(r.next_due_at),
-          })),
-      };
+      )).rows.map(toSummary));
+      // Mapped once per cache fill, not once per request: the cached array is shared, never changed.
+      return { incidents: summaries.filter((s) => mayRead(principal, s.departments)) };
     },
   );
 

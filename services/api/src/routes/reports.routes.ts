@@ -16,20 +16,51 @@ export interface ReportRoutesOptions {
   cacheMs?: number;
 }
 
+interface Computed {
+  at: number;
+  report: Promise<SlaReport>;
+  body: Promise<string>;
+  /** The report is there (served while a successor is computed). */
+  settled?: boolean;
+  /** A successor is being computed. */
+  refreshing: boolean;
+}
+
+/** What the route's response schema would produce: checked and encoded by the same zod schema. */
+function encodeReport(report: SlaReport): string {
+  return JSON.stringify(SlaReport.encode(report));
+}
+
 /** `/api/reports/sla` and its CSV export, for leaders (report.read) per department and month. */
 export const reportRoutes: FastifyPluginAsyncZod<ReportRoutesOptions> = async (app, options) => {
   const cacheMs = options.cacheMs ?? 15_000;
-  const cache = new Map<string, { at: number; report: Promise<SlaReport> }>();
+  const cache = new Map<string, Computed>();
 
-  /** One computation per key at a time (single flight), reused for `cacheMs`. */
-  function report(month: string, department: string | null): Promise<SlaReport> {
+  /**
+   * One computation per key at a time (single flight), reused for `cacheMs`. Once that is over,
+   * the last report is still served while its successor is computed (a month takes about a second
+   * at 100,000 incidents): a reload never waits for it, and staleness stays bounded by one computation.
+   */
+  function computed(month: string, department: string | null): Computed {
     const key = `${month}|${department ?? ''}`;
     const now = options.now();
     const hit = cache.get(key);
-    if (hit && now.getTime() - hit.at < cacheMs) return hit.report;
-    const fresh = loadSlaReport(options.db, month, department, now);
-    cache.set(key, { at: now.getTime(), report: fresh });
-    fresh.catch(() => cache.delete(key));
+    if (hit && (now.getTime() - hit.at < cacheMs || hit.refreshing)) return hit;
+    const report = loadSlaReport(options.db, month, department, now);
+    // Encoded once per computation, not per request: the whole city's month is some 200 KB of JSON.
+    const fresh: Computed = { at: now.getTime(), report, body: report.then(encodeReport), refreshing: false };
+    fresh.body.catch(() => undefined);
+    // With the cache off (0) nothing stale is ever served.
+    if (hit?.settled && cacheMs > 0) {
+      hit.refreshing = true;
+      fresh.body.then(
+        () => { fresh.settled = true; cache.set(key, fresh); },
+        () => { hit.refreshing = false; },
+      );
+      return hit;
+    }
+    cache.set(key, fresh);
+    fresh.body.then(() => { fresh.settled = true; }, () => cache.delete(key));
     if (cache.size > 500) cache.delete(cache.keys().next().value!);
     return fresh;
   }
@@ -37,10 +68,12 @@ export const reportRoutes: FastifyPluginAsyncZod<ReportRoutesOptions> = async (a
   app.get(
     '/api/reports/sla',
     { schema: { tags: ['reports'], querystring: ReportQuery, response: { 200: SlaReport, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse } } },
-    async (request) => {
+    async (request, reply) => {
       const department = request.query.department ?? null;
       authorize(request, 'report.read', { kind: 'report', department });
-      return report(request.query.month, department);
+      // A JSON string with its content type is sent as is: the schema already checked it in encodeReport.
+      const body = await computed(request.query.month, department).body;
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 
@@ -50,7 +83,7 @@ export const reportRoutes: FastifyPluginAsyncZod<ReportRoutesOptions> = async (a
     async (request, reply) => {
       const department = request.query.department ?? null;
       authorize(request, 'report.read', { kind: 'report', department });
-      const r = await report(request.query.month, department);
+      const r = await computed(request.query.month, department).report;
       const { header, rows } = slaReportRows(r);
       // The file name is ASCII only: a department name in a header would need RFC 5987 encoding.
       return reply
