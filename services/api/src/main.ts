@@ -1,6 +1,7 @@
 import { kafkaBusFor } from '@huiying/bus';
 import { exitOnConfigError } from '@huiying/config';
 import { createOutboxRelay } from '@huiying/outbox';
+import { createStatementsWorker } from '@huiying/statements';
 import { migrate, openDatabase } from '@huiying/store';
 import { closeOnSignals, createLogger, createMetricsRegistry } from '@huiying/telemetry';
 import { buildApiApp } from './api-app';
@@ -26,11 +27,17 @@ async function main(): Promise<void> {
     checks: [{ name: 'postgres', check: async () => void (await db.query('SELECT 1')) }],
   });
   await app.listen({ host: config.HOST, port: config.PORT });
+  // The API process owns the statements' background work in the split deployment: sign-off
+  // escalation, webhook retries, linking posts to debunked claims. Every instance may run it;
+  // each tick works under row locks.
+  const statements = createStatementsWorker({ db, relay, logger: logger.child({ component: 'statements' }) });
+  statements.start();
   closeOnSignals(logger, [
     { name: 'db', close: () => db.close() },
     { name: 'bus', close: () => bus.close() },
     { name: 'relay', close: () => relay.stop() },
     { name: 'http', close: () => app.close() },
+    { name: 'statements', close: () => statements.stop() },
   ]);
 }
 
