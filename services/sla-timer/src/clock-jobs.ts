@@ -43,10 +43,17 @@ export type EnsureOutcome = 'added' | 'moved' | 'present';
  * Makes sure one delayed job wakes the clock for its next step at `atMs`: adds it when Redis has
  * none (a new clock, or Redis lost it), moves it when the instant changed (a rebase, a resume).
  * The job id is deterministic (`clock-<id>-<step>`), so two callers racing add one job.
+ * `graceMs` delays the job past the step's instant: it is the fallback behind the due-set poller,
+ * so it should normally find the step already fired rather than race the poller for it.
  */
-export async function ensureStepJob(queue: ClockQueue, next: { jobId: string; step: string; atMs: number }, clockId: string): Promise<EnsureOutcome> {
+export async function ensureStepJob(
+  queue: ClockQueue,
+  next: { jobId: string; step: string; atMs: number },
+  clockId: string,
+  graceMs = 0,
+): Promise<EnsureOutcome> {
   const data = ClockStepJob.parse({ clockId, step: next.step, atMs: next.atMs });
-  const delay = Math.max(0, next.atMs - Date.now());
+  const delay = Math.max(0, next.atMs + graceMs - Date.now());
   const existing = await queue.getJob(next.jobId);
   if (existing) {
     const state = await existing.getState();

@@ -1,11 +1,14 @@
 // npm run bench:timers — one million pending clocks in Redis while 2,000 steps fire per second.
-// Measures the fast firing loop (sorted set + tight poller, two pollers racing) and, in the same
-// run, plain BullMQ delayed jobs as the baseline. Last line: the fast loop's figures as JSON.
+// Measures the bare fast firing loop (sorted set + tight poller, two pollers racing) and, in the
+// same run, plain BullMQ delayed jobs as the baseline; then the wired clock timer itself (due set,
+// poller, BullMQ fallback, PostgreSQL record) at BENCH_WIRED_RATE breaches per second. Last line:
+// the wired timer's figures as JSON.
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Queue, Worker } from 'bullmq';
 import { createDueSet, startFiringLoop } from '../due-set';
 import { redisOptionsFromUrl } from '../redis-check';
+import { wiredTimer } from './wired-timer';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PENDING = Number(process.env.BENCH_PENDING ?? 1_000_000);
@@ -13,6 +16,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 2_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const BASELINE_PENDING = Number(process.env.BENCH_BASELINE_PENDING ?? 100_000);
 const POLLERS = Number(process.env.BENCH_POLLERS ?? 2);
+// The wired path fires each step in a PostgreSQL transaction: a city's real rate, not the loop's.
+const WIRED_RATE = Number(process.env.BENCH_WIRED_RATE ?? 50);
 const prefix = `bench-timers-${randomUUID().slice(0, 8)}`;
 
 interface Figures {
@@ -136,7 +141,9 @@ async function main(): Promise<void> {
     const baseline = await baselineBullmq();
     process.stdout.write(`${JSON.stringify({ baseline: 'bullmq-delayed-jobs', ...baseline })}\n`);
     const result = await fastLoop(redis);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${JSON.stringify({ path: 'bare-due-set-loop', ...result })}\n`);
+    const wired = await wiredTimer({ redisUrl: REDIS_URL, prefix, rate: WIRED_RATE, seconds: SECONDS, log });
+    process.stdout.write(`${JSON.stringify({ path: 'wired-clock-timer', ...wired })}\n`);
   } finally {
     // Never FLUSHALL: the Redis is shared. Remove what this run left under its prefix.
     let cursor = '0';
