@@ -1,23 +1,14 @@
-import { kafkaBusFor } from '@huiying/bus';
 import { exitOnConfigError } from '@huiying/config';
-import { createOutboxRelay } from '@huiying/outbox';
+import { openStatefulService, serveUntilSignal } from '@huiying/service-host';
 import { redisOptionsFromUrl } from '@huiying/sla-timer';
-import { migrate, openDatabase } from '@huiying/store';
-import { closeOnSignals, createHealthServer, createLogger, createMetricsRegistry } from '@huiying/telemetry';
 import { loadNotifierConfig } from './config';
 import { createNotifier } from './notifier';
 
 async function main(): Promise<void> {
   const config = loadNotifierConfig();
-  const logger = createLogger('notifier', config.LOG_LEVEL);
-  const registry = createMetricsRegistry('notifier');
-  const db = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
-  await migrate(db);
-  const bus = kafkaBusFor('notifier', config, logger);
-  const relay = createOutboxRelay({ db, bus, logger });
-  relay.start();
+  const opened = await openStatefulService('notifier', config);
   const notifier = createNotifier({
-    bus, db, relay, logger, registry,
+    ...opened,
     redis: redisOptionsFromUrl(config.REDIS_URL),
     prefix: config.REDIS_PREFIX,
     queueName: config.NOTIFY_QUEUE,
@@ -29,23 +20,15 @@ async function main(): Promise<void> {
     ...(config.ALERT_LINK_BASE !== undefined && { linkBase: config.ALERT_LINK_BASE }),
   });
   await notifier.start();
-  const health = createHealthServer({
-    service: 'notifier', registry, logger,
+  await serveUntilSignal('notifier', opened, { name: 'notifier', stop: () => notifier.stop() }, {
+    port: config.PORT,
     checks: [
-      { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
+      opened.postgresCheck,
       { name: 'redis', check: async () => void (await notifier.queue.getJobCounts('delayed')) },
       // Names anyone in a chain with no working channel, roster gaps and unconfigured channels.
       notifier.readinessCheck,
     ],
   });
-  await health.listen({ host: '0.0.0.0', port: config.PORT });
-  closeOnSignals(logger, [
-    { name: 'db', close: () => db.close() },
-    { name: 'bus', close: () => bus.close() },
-    { name: 'relay', close: () => relay.stop() },
-    { name: 'health', close: () => health.close() },
-    { name: 'notifier', close: () => notifier.stop() },
-  ]);
 }
 
 main().catch(exitOnConfigError);
