@@ -41,13 +41,16 @@ export async function ensureTopics(
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker still
+      // answers for a moment after creating the topic; waitForLeaders below tolerates it.
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.name,
         numPartitions: s.partitions,
         configEntries: [{ name: 'retention.ms', value: String(s.retentionMs) }],
       })),
     });
+    await waitForLeaders(admin, missing.map((s) => s.name));
     report.created.push(...missing.map((s) => s.name));
   }
 
@@ -84,4 +87,26 @@ export async function ensureTopics(
     if (!changed) report.unchanged.push(spec.name);
   }
   return report;
+}
+
+/**
+ * Polls the metadata until every partition of `topics` has a leader, so the first producer or
+ * consumer after creation does not race the broker's election. Errors the broker gives while
+ * the topics settle (unknown topic, no leader yet) are retried; the last one is reported.
+ */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      const leaderless = metadata.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (leaderless.length === 0 && metadata.topics.length === topics.length) return;
+      last = `no leader yet for ${leaderless.map((t) => t.name).join(', ') || 'some topics'}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (Date.now() + delay > deadline) throw new Error(`topics ${topics.join(', ')} had no leaders after ${timeoutMs} ms: ${last}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
 }

@@ -63,7 +63,19 @@ export async function dropRedisKeys(prefix: string): Promise<void> {
 /** Collects every post on posts.ingested from the beginning. */
 export async function collectPosts(bus: Bus, group: string) {
   const posts: Post[] = [];
-  const handle = await bus.subscribe({ group, messages: [PostIngestedMessage], handler: async (d) => void posts.push(d.envelope.payload as Post) });
+  // Kafka delivers at least once: a rebalance can hand this reader a message again. Count each
+  // message on the topic once, so a test sees what ingest wrote, not how often it was read.
+  const seen = new Set<string>();
+  const handle = await bus.subscribe({
+    group,
+    messages: [PostIngestedMessage],
+    handler: async (d) => {
+      const at = `${d.topic}:${d.partition}:${d.offset}`;
+      if (seen.has(at)) return;
+      seen.add(at);
+      posts.push(d.envelope.payload as Post);
+    },
+  });
   return { posts, stop: () => handle.stop() };
 }
 
