@@ -65,6 +65,55 @@ describe('routing and counties', () => {
   });
 });
 
+// The errors the demo's sample posts (services/embedded/samples) showed, fixed in r3.
+describe('demo posts', () => {
+  it.each([
+    // [title, text, emergency subtype or null, rumour flagged, counties]
+    ['宕昌县学校开学', '宕昌县各中小学今日正式开学，教育局提醒家长注意上学路上交通安全。', null, false, ['宕昌县']],
+    [undefined, '武都区城区白龙江水位暴涨，滨江路部分路段被淹，有车辆被冲走，请大家注意安全。', 'flood', undefined, ['武都区']],
+    [undefined, '网传成县自来水被污染，喝了会中毒，紧急扩散！大家这两天千万不要喝自来水！', 'water_contamination', true, ['成县']],
+    ['康县举行地质灾害应急演练', '康县今日举行山体滑坡地质灾害应急演练，模拟疏散群众三百余人。', null, false, ['康县']],
+    ['文县碧口镇发生山体滑坡', '记者从文县获悉，碧口镇李子坝村发生山体滑坡，截至目前造成十二人死亡、三人失踪。', 'landslide', false, ['文县']],
+  ])('%s %s → emergency %s, rumour %s, counties %j', (title, text, subtype, rumor, counties) => {
+    const c = classify(text, title === undefined ? {} : { title });
+    expect(c.emergency.flagged).toBe(subtype !== null);
+    if (subtype !== null) expect(c.emergency.subtype).toBe(subtype);
+    if (rumor !== undefined) expect(c.rumor.flagged).toBe(rumor);
+    expect(c.counties).toEqual(counties);
+  });
+
+  it('a headlined article without rumour cues is damped, and the evidence says so', () => {
+    const c = classify('宕昌县各中小学今日正式开学，教育局提醒家长注意上学路上交通安全。', { title: '宕昌县学校开学' });
+    expect(c.rumor.evidence.find((e) => e.rule === 'article_not_social_post')?.weight).toBe(-2);
+  });
+
+  it('a headlined article with a rumour cue is not damped', () => {
+    const c = classify('网传宕昌县学校食堂饭菜有毒，紧急扩散，告诉家人！', { title: '宕昌县学校出事了' });
+    expect(c.rumor.evidence.some((e) => e.rule === 'article_not_social_post')).toBe(false);
+    expect(c.rumor.flagged).toBe(true);
+  });
+});
+
+describe('towns resolve to their county', () => {
+  it.each([
+    ['琵琶镇发生泥石流，道路中断', '武都区'],
+    ['碧口镇暴雨后发生山体滑坡，有房屋被埋', '文县'],
+    ['哈达铺镇一民房起火', '宕昌县'],
+    ['长道镇发生山体滑坡', '西和县'],
+  ])('%s → %s, first in counties and key terms', (text, county) => {
+    const c = classify(text);
+    expect(c.counties).toEqual([county]);
+    expect(c.keyTerms[0]).toBe(county);
+    expect(c.departments).toContain(`${county}政府`);
+  });
+});
+
+describe('figurative event words', () => {
+  it.each(['比亚迪宋MAX推出6座版，4月销量成功碾压老车', '中国第一颗原子弹爆炸后，只用了8个月就让氢弹升空'])('%s is not an emergency', (text) => {
+    expect(classify(text).emergency.flagged).toBe(false);
+  });
+});
+
 describe('rumour flags', () => {
   it('a post repeating a debunked claim is flagged and linked to it', () => {
     const c = classify('紧急！康县阳坝镇水库溃坝了，下游村庄全部被淹，赶紧转发');

@@ -4,7 +4,7 @@ import { evalDir } from '../training/dataset';
 import { DEFAULT_TRAIN_OPTIONS, trainModels } from '../training/train-models';
 import { one, parseArgs } from './args';
 
-// Usage: tsx train.ts [--holdout 0.2] [--out FILE] [--epochs N] [--bits N]
+// Usage: tsx train.ts [--holdout 0.2] [--out FILE] [--epochs N] [--bits N] [--min-precision P] [--sweep]
 // Reads ${HUIYING_EVAL_DIR:-../shared/eval}/dev and writes the model file (default: the committed one).
 const args = parseArgs(process.argv.slice(2));
 const out = one(args, 'out') ?? DEFAULT_MODEL_PATH;
@@ -16,6 +16,7 @@ const model = trainModels({
   bits: Number(one(args, 'bits') ?? DEFAULT_TRAIN_OPTIONS.bits),
   emergencyMinPrecision: Number(one(args, 'min-precision') ?? DEFAULT_TRAIN_OPTIONS.emergencyMinPrecision),
   log: (line) => console.error(line),
+  showSweep: args.has('sweep'),
 });
 fs.writeFileSync(out, JSON.stringify(model) + '\n');
 console.log(JSON.stringify({ out, bytes: fs.statSync(out).size, provenance: model.provenance }));

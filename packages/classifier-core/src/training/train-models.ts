@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createClassifier } from '../classifier';
+import { createClassifier, isLocalEvent, RULES_REVISION } from '../classifier';
 import { binaryMetrics, type BinaryMetrics } from './metrics';
 import { isHeldOut, POSITIVE_LABEL, readJsonl, sha256File, type Task, taskFiles, TUNE_SPLIT_SEED } from './dataset';
 import {
@@ -24,6 +24,8 @@ export interface TrainOptions {
   /** Emergency: the threshold is the lowest whose cross-validated precision stays above this. */
   emergencyMinPrecision: number;
   log: (line: string) => void;
+  /** Print every threshold's cross-validated P/R/F1 (stderr). */
+  showSweep?: boolean;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'evalDir' | 'log'> = {
@@ -39,6 +41,10 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'evalDir' | 'log'> = {
 interface Row {
   example: TrainingExample;
   group: string;
+  /** Emergency: the local-event rule fires whatever the model says. */
+  forced: boolean;
+  /** Emergency: a drill/forecast/negation/… veto applies whatever the model says. */
+  vetoed: boolean;
 }
 
 function foldOf(group: string, folds: number): number {
@@ -73,20 +79,23 @@ function chooseThreshold(
   rows: Row[],
   probs: number[],
   minPrecision: number,
-): { threshold: number; cv: BinaryMetrics } {
+): { threshold: number; cv: BinaryMetrics; sweep: string[] } {
   let best: { threshold: number; cv: BinaryMetrics } | null = null;
+  const sweep: string[] = [];
   for (let th = 0.05; th <= 0.951; th += 0.025) {
+    // The decision `classify` makes: the model at this threshold, plus the rules around it.
     const m = binaryMetrics(
       task,
-      rows.map((r, i) => ({ gold: r.example.label === 1, predicted: probs[i]! >= th })),
+      rows.map((r, i) => ({ gold: r.example.label === 1, predicted: (probs[i]! >= th || r.forced) && !r.vetoed })),
     );
+    sweep.push(`${th.toFixed(3)} P${m.precision.toFixed(3)} R${m.recall.toFixed(3)} F${m.f1.toFixed(3)}`);
     if (task === 'emergency') {
       // Recall first (a missed landslide is the worst failure), within a precision floor.
       if (m.precision >= minPrecision && (best === null || m.recall > best.cv.recall)) best = { threshold: th, cv: m };
     } else if (best === null || m.f1 > best.cv.f1) best = { threshold: th, cv: m };
   }
   if (best === null) throw new Error(`${task}: no threshold reaches precision ${minPrecision} in cross-validation`);
-  return { threshold: Math.round(best.threshold * 1000) / 1000, cv: best.cv };
+  return { threshold: Math.round(best.threshold * 1000) / 1000, cv: best.cv, sweep };
 }
 
 export function trainModels(opts: TrainOptions): ModelFile {
@@ -120,12 +129,15 @@ export function trainModels(opts: TrainOptions): ModelFile {
         rows.push({
           example: { indices, textLength, label: post.label === POSITIVE_LABEL[task] ? 1 : 0, weight: 1 },
           group: post.dup_group ?? post.id,
+          forced: task === 'emergency' && isLocalEvent(a.emergency, a.counties),
+          vetoed: task === 'emergency' && a.emergency.vetoes.size > 0,
         });
       }
     }
     opts.log(`${task}: ${rows.length} training posts, ${heldOut} held out`);
     const probs = crossValidated(rows, opts.folds, t);
-    const { threshold, cv } = chooseThreshold(task, rows, probs, opts.emergencyMinPrecision);
+    const { threshold, cv, sweep } = chooseThreshold(task, rows, probs, opts.emergencyMinPrecision);
+    if (opts.showSweep) opts.log(`${task}: cross-validated decisions by threshold:\n${sweep.join('\n')}`);
     opts.log(`${task}: threshold ${threshold}, ${opts.folds}-fold CV ${JSON.stringify(cv)}`);
     cvFigures[task] = cv;
     const model = trainLogistic(
@@ -138,6 +150,9 @@ export function trainModels(opts: TrainOptions): ModelFile {
     command: `npm run train:classifier${opts.holdoutFraction > 0 ? ` -- --holdout ${opts.holdoutFraction}` : ''}`,
     data: { dir: 'HUIYING_EVAL_DIR or ../shared/eval (dev/)', files: dataFiles },
     split: { seed: TUNE_SPLIT_SEED, holdoutFraction: opts.holdoutFraction, by: 'dup_group' },
+    rulesRevision: RULES_REVISION,
+    thresholds:
+      'out-of-fold probabilities by dup_group; emergency decisions scored as classify makes them (model, local_event rule, vetoes): highest recall with precision >= emergencyMinPrecision; rumour: best F1',
     options: {
       bits: opts.bits,
       epochs: opts.epochs,
