@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+const REPO = path.resolve(__dirname, '../../../..');
+
+/** One service process, started as it is deployed: `node --import tsx services/<name>/src/main.ts`. */
+export interface ServiceProcess {
+  /** ingest, classifier-1, … */
+  label: string;
+  service: string;
+  port: number;
+  child: ChildProcess;
+  /** Highest resident set seen by `sampleRss`, MB. */
+  peakRssMb: number;
+  /** CPU time used so far (user + system), seconds, as of the last `sampleRss`. */
+  cpuSeconds: number;
+  /** Last lines it wrote to stderr/stdout, for a failure report. */
+  tail: string[];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export function startService(
+  label: string,
+  service: string,
+  port: number,
+  env: Record<string, string>,
+): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'services', service, 'src/main.ts')], {
+    cwd: REPO,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc: ServiceProcess = { label, service, port, child, peakRssMb: 0, cpuSeconds: 0, tail: [] };
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      proc.tail.push(line.slice(0, 500));
+      if (proc.tail.length > 30) proc.tail.shift();
+      if (process.env.BENCH_VERBOSE) process.stderr.write(`[${label}] ${line}\n`);
+    }
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return proc;
+}
+
+/** Waits for `/readyz` to answer 200 (the service opened everything and joined its groups). */
+export async function waitReady(proc: ServiceProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const url =
+    proc.service === 'ingest' ? `http://127.0.0.1:${proc.port}/readyz` : `http://127.0.0.1:${proc.port}/readyz`;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null)
+      throw new Error(`${proc.label} exited with ${proc.child.exitCode}:\n${proc.tail.join('\n')}`);
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${proc.label} not ready within ${timeoutMs} ms:\n${proc.tail.join('\n')}`);
+}
+
+/** Resident set of each process now, MB (from /proc), the peak so far, and CPU time used. */
+export function sampleRss(procs: readonly ServiceProcess[]): void {
+  for (const proc of procs) {
+    if (proc.child.pid === undefined || proc.child.exitCode !== null) continue;
+    try {
+      const status = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      proc.peakRssMb = Math.max(proc.peakRssMb, Math.round(kb / 1024));
+      // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime, stime in ticks.
+      const stat = readFileSync(`/proc/${proc.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      proc.cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // exited between the check and the read
+    }
+  }
+}
+
+/** Sum of `huiying_messages_handled_total` by outcome, from the process's /metrics. */
+export async function handledCounts(proc: ServiceProcess): Promise<Record<string, number>> {
+  const response = await fetch(`http://127.0.0.1:${proc.port}/metrics`);
+  const text = await response.text();
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /^huiying_messages_handled_total\{([^}]*)\}\s+([0-9.e+]+)/.exec(line);
+    if (!match) continue;
+    const outcome = /outcome="([^"]*)"/.exec(match[1]!)?.[1] ?? '?';
+    counts[outcome] = (counts[outcome] ?? 0) + Number(match[2]);
+  }
+  return counts;
+}
+
+/** SIGTERM (the service drains and closes in order), SIGKILL if it is still there after `graceMs`. */
+export async function stopService(proc: ServiceProcess, graceMs = 15_000): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
