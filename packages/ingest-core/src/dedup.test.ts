@@ -1,5 +1,5 @@
 import type { Post } from '@huiying/contracts';
-import { checkDuplicate, dedupText, DEFAULT_HAMMING_THRESHOLD, exactKeys, MemoryDedupStore } from './dedup';
+import { checkDuplicate, checkDuplicates, dedupText, DEFAULT_HAMMING_THRESHOLD, exactKeys, MemoryDedupStore, type DedupWrite } from './dedup';
 import { simhash, simhashBands } from './simhash';
 
 const base: Post = {
@@ -103,27 +103,70 @@ describe('exactKeys', () => {
   });
 });
 
+describe('copies of copies', () => {
+  const copy = post({ id: 'weibo:2', nativeId: '2', url: 'https://weibo.com/2/2', text: `转发：${base.text}！！` });
+  /** Shares only the copy's URL, with words of its own. */
+  const copyOfCopy = post({ id: 'rss:7', sourceId: 'rss', nativeId: '7', url: 'https://weibo.com/2/2', text: '完全不同的文字内容，长度足够长，用于测试近似去重的阈值' });
+
+  it('point at the first post, not at the copy they match', async () => {
+    const store = new MemoryDedupStore(() => 0);
+    await checkDuplicate(base, store);
+    expect(await checkDuplicate(copy, store)).toEqual(expect.objectContaining({ kind: 'near', of: 'weibo:1' }));
+    expect(await checkDuplicate(copyOfCopy, store)).toEqual({ kind: 'exact', of: 'weibo:1', by: 'url' });
+  });
+
+  it('do so inside one batch too', async () => {
+    const store = new MemoryDedupStore(() => 0);
+    const verdicts = await checkDuplicates([base, copy, copyOfCopy], store);
+    expect(verdicts.map((v) => ('of' in v ? `${v.kind} of ${v.of}` : v.kind))).toEqual(['new', 'near of weibo:1', 'exact of weibo:1']);
+  });
+
+  it('a copy polled again stays a copy of the first post (not a repeat to emit)', async () => {
+    const store = new MemoryDedupStore(() => 0);
+    await checkDuplicates([base, copy], store);
+    expect(await checkDuplicate(copy, store)).toEqual({ kind: 'exact', of: 'weibo:1', by: 'native-id' });
+  });
+
+  it('a post polled again is a repeat', async () => {
+    const store = new MemoryDedupStore(() => 0);
+    await checkDuplicates([base, copy], store);
+    expect(await checkDuplicates([base], store)).toEqual([{ kind: 'repeat' }]);
+  });
+});
+
 describe('near duplicates across instances', () => {
-  /** Two instances sharing one store, interleaved at the worst point: both read before either adds. */
-  it('emits one of two racing near copies as new', async () => {
-    const shared = new MemoryDedupStore(() => 0);
+  /** Two instances sharing one store, interleaved at the worst point: both read before either commits. */
+  const racingStore = (shared: MemoryDedupStore) => {
     let gate: () => void = () => undefined;
     const bothRead = new Promise<void>((resolve) => (gate = resolve));
     let reads = 0;
-    const racing = {
-      seen: shared.seen.bind(shared),
-      addToBucket: shared.addToBucket.bind(shared),
-      bucketMembers: async (key: string) => {
-        const members = await shared.bucketMembers(key);
-        if (++reads === 2 * (DEFAULT_HAMMING_THRESHOLD + 1)) gate();
+    return {
+      read: async (exact: readonly string[], bands: readonly string[]) => {
+        const snapshot = await shared.read(exact, bands);
+        if (++reads === 2) gate();
         await bothRead;
-        return members;
+        return snapshot;
       },
+      commit: shared.commit.bind(shared),
     };
+  };
+
+  it('emits one of two racing near copies as new', async () => {
+    const racing = racingStore(new MemoryDedupStore(() => 0));
     const a = post({ id: 'a:1', nativeId: undefined, url: undefined });
     const b = post({ id: 'b:1', sourceId: 'b', nativeId: undefined, url: undefined, text: `${base.text}！` });
     const verdicts = await Promise.all([checkDuplicate(a, racing), checkDuplicate(b, racing)]);
     expect(verdicts.map((v) => v.kind).sort()).toEqual(['near', 'new']);
+  });
+
+  it('emits one of two racing posts with the same URL as new, and the other points at it', async () => {
+    const racing = racingStore(new MemoryDedupStore(() => 0));
+    const a = post({ id: 'a:1', sourceId: 'a', nativeId: '1', text: '市财政局发布二〇二五年政府债务情况说明，全年地方政府债务余额控制在限额以内' });
+    const b = post({ id: 'b:1', sourceId: 'b', nativeId: '1' });
+    const verdicts = await Promise.all([checkDuplicate(a, racing), checkDuplicate(b, racing)]);
+    const first = verdicts[0]!.kind === 'new' ? 'a:1' : 'b:1';
+    expect(verdicts.map((v) => v.kind).sort()).toEqual(['exact', 'new']);
+    expect(verdicts.find((v) => v.kind === 'exact')).toEqual({ kind: 'exact', of: first, by: 'url' });
   });
 
   it('keeps one bucket entry for a storm of copies', async () => {
@@ -140,7 +183,27 @@ describe('near duplicates across instances', () => {
     }
     expect(verdicts.filter((v) => v === 'new')).toHaveLength(1);
     const bands = simhashBands(simhash(dedupText(base)), DEFAULT_HAMMING_THRESHOLD);
-    const members = await Promise.all(bands.map((band) => store.bucketMembers(`s:${band}`)));
-    expect(members.map((m) => m.length)).toEqual(bands.map(() => 1));
+    const snapshot = await store.read([], bands.map((band) => `s:${band}`));
+    expect(snapshot.bands.map((m) => m.length)).toEqual(bands.map(() => 1));
+  });
+});
+
+describe('MemoryDedupStore.commit', () => {
+  const claim = (id: string, hash: string, sizeAtRead: number): DedupWrite => ({ kind: 'claim', value: id, exactKeys: [`n:${id}`], member: `${hash}:${id}`, threshold: 3, bands: [{ key: 'band', sizeAtRead }] });
+
+  it.each([
+    ['a far text joined the bucket meanwhile: no conflict', 'ffffffff00000000', 2],
+    ['a near text joined the bucket meanwhile: stops before it', '0000000000000001', 0],
+  ])('%s', async (_name, otherHash, applied) => {
+    const store = new MemoryDedupStore(() => 0);
+    await store.commit([claim('other', otherHash, 0)], 1000);
+    expect(await store.commit([claim('mine', '0000000000000000', 0), claim('next', '1234567812345678', 2)], 1000)).toBe(applied);
+  });
+
+  it('stops before a claim whose exact key was taken, and points only free keys', async () => {
+    const store = new MemoryDedupStore(() => 0);
+    await store.commit([{ kind: 'point', value: 'first', exactKeys: ['n:a'] }], 1000);
+    expect(await store.commit([{ kind: 'point', value: 'second', exactKeys: ['n:a', 'u:x'] }, claim('a', '0000000000000000', 0)], 1000)).toBe(1);
+    expect((await store.read(['n:a', 'u:x'], [])).exact).toEqual(['first', 'second']);
   });
 });

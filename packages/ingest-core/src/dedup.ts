@@ -1,24 +1,44 @@
 import type { Post } from '@huiying/contracts';
-import { hammingDistance, simhash, simhashBands } from './simhash';
+import { hammingDistanceOf, simhash, simhashBands } from './simhash';
+
+/** What a store holds for a batch's keys at one moment. */
+export interface DedupSnapshot {
+  /** The value of each exact key asked for (the id of the first post), or null. */
+  exact: (string | null)[];
+  /** The members (`<simhash>:<post id>`) of each band bucket asked for. Read only. */
+  bands: readonly string[][];
+}
+
+export type DedupWrite =
+  /**
+   * A new post: its exact keys take its id and `member` (`<simhash>:<id>`) joins its band
+   * buckets — only if no exact key is set and no bucket gained, since the snapshot this post was
+   * judged on, a member within `threshold` bits (a bucket still of `sizeAtRead` members gained
+   * nothing; one that grew is scanned).
+   */
+  | { kind: 'claim'; value: string; exactKeys: readonly string[]; member: string; threshold: number; bands: readonly { key: string; sizeAtRead: number }[] }
+  /**
+   * A copy (or a repeat): those of its exact keys that are still free take `value`, the first
+   * post's id, so a later copy that shares only this copy's URL or native id points at the first
+   * post too, never at a copy.
+   */
+  | { kind: 'point'; value: string; exactKeys: readonly string[] };
 
 /**
  * Where dedup keys live. The ingest service backs it with Redis so it holds across restarts and
  * across several ingest instances; `MemoryDedupStore` serves one process (file import, tests).
+ * A batch costs two round trips: one snapshot, one commit.
  */
 export interface DedupStore {
+  /** The current values of `exactKeys` and members of `bandKeys` (Redis: MGET and SMEMBERS, pipelined). */
+  read(exactKeys: readonly string[], bandKeys: readonly string[]): Promise<DedupSnapshot>;
   /**
-   * Records `key → value` for `ttlMs` unless the key is already there. Returns the value already
-   * stored, or null when this call stored it. Must be atomic (Redis `SET key value NX GET PX ttl`),
-   * so two instances never both see "new".
+   * Applies `writes` in order as one atomic step (Redis: one Lua script), every key expiring
+   * `ttlMs` after its last write, and stops before the first claim whose condition fails (the
+   * post is a duplicate of something written since the snapshot).
+   * Returns how many writes were applied: `writes.length` unless another writer got in between.
    */
-  seen(key: string, value: string, ttlMs: number): Promise<string | null>;
-  /** The members of the set `key` (Redis SMEMBERS); empty when it does not exist. */
-  bucketMembers(key: string): Promise<string[]>;
-  /**
-   * Adds `member` to the set `key`, refreshes its TTL, and returns the members that were there
-   * before this call, atomically (Redis MULTI of SMEMBERS, SADD, PEXPIRE).
-   */
-  addToBucket(key: string, member: string, ttlMs: number): Promise<string[]>;
+  commit(writes: readonly DedupWrite[], ttlMs: number): Promise<number>;
 }
 
 export interface DedupOptions {
@@ -75,54 +95,138 @@ export function dedupText(post: Pick<Post, 'title' | 'text'>): string {
     .trim();
 }
 
-/**
- * Decides whether a post was seen within the window, and records it. Exact keys are checked
- * first (and all are claimed, so a later copy that shares only the URL is caught too); then the
- * SimHash bands. The first post's id is what a duplicate points at, so the caller can count the
- * repost on it instead of emitting a new post.
- */
-export async function checkDuplicate(post: Post, store: DedupStore, options: DedupOptions = {}): Promise<DedupVerdict> {
-  const windowMs = options.windowMs ?? DEFAULT_DEDUP_WINDOW_MS;
-  const prefix = options.keyPrefix ?? '';
-  let exact: DedupVerdict | undefined;
-  for (const { key, by } of exactKeys(post)) {
-    const first = await store.seen(prefix + key, post.id, windowMs);
-    if (first !== null && exact === undefined)
-      exact = first === post.id ? { kind: 'repeat' } : { kind: 'exact', of: first, by };
-  }
-  if (exact) return exact;
-
-  const text = dedupText(post);
-  if (text.length < (options.nearMinChars ?? 20)) return { kind: 'new' };
-  const threshold = options.hammingThreshold ?? DEFAULT_HAMMING_THRESHOLD;
-  const hash = simhash(text);
-  const bands = simhashBands(hash, threshold).map((band) => `${prefix}s:${band}`);
-
-  // Only texts that are new join the buckets: a repost storm of one rumour leaves one entry, not
-  // thousands that every later post would have to scan.
-  const known = await Promise.all(bands.map((band) => store.bucketMembers(band)));
-  const found = nearest(hash, post.id, known.flat(), threshold);
-  if (found) return found === 'repeat' ? { kind: 'repeat' } : { kind: 'near', ...found, simhash: hash };
-  // Between the read and this add another instance may have added a near copy; the add returns
-  // what was there atomically, so exactly one of two racing copies is "new".
-  const before = await Promise.all(bands.map((band) => store.addToBucket(band, `${hash}:${post.id}`, windowMs)));
-  const raced = nearest(hash, post.id, before.flat(), threshold);
-  if (raced && raced !== 'repeat') return { kind: 'near', ...raced, simhash: hash };
-  return { kind: 'new', simhash: hash };
+interface DedupPlan {
+  post: Post;
+  exact: { key: string; by: 'native-id' | 'url' }[];
+  /** Absent for texts too short to compare. */
+  simhash?: string;
+  bands: string[];
 }
 
+function planOf(post: Post, options: DedupOptions): DedupPlan {
+  const prefix = options.keyPrefix ?? '';
+  const exact = exactKeys(post).map(({ key, by }) => ({ key: prefix + key, by }));
+  const text = dedupText(post);
+  if (text.length < (options.nearMinChars ?? 20)) return { post, exact, bands: [] };
+  const hash = simhash(text);
+  const bands = simhashBands(hash, options.hammingThreshold ?? DEFAULT_HAMMING_THRESHOLD).map((band) => `${prefix}s:${band}`);
+  return { post, exact, simhash: hash, bands };
+}
+
+/** Conflicting writers are retried on a fresh snapshot; this many in a row means something is wrong. */
+const MAX_SNAPSHOTS = 20;
+
+/**
+ * Decides for each post of a batch whether it was seen within the window, and records it, in
+ * two store round trips (one snapshot, one atomic commit) instead of a dozen per post. Exact keys
+ * are checked first, then the SimHash bands. Posts are judged in batch order against the
+ * snapshot plus what earlier posts of the batch wrote, so the first of two copies in one batch
+ * wins. The commit only records a new post if nobody wrote its keys or buckets since the
+ * snapshot; otherwise the rest of the batch is judged again on a fresh snapshot, so of two
+ * instances racing on one text exactly one sees it as new. A duplicate always points at the
+ * first post (never at a copy), so the caller can count the repost on it.
+ */
+export async function checkDuplicates(posts: readonly Post[], store: DedupStore, options: DedupOptions = {}): Promise<DedupVerdict[]> {
+  const windowMs = options.windowMs ?? DEFAULT_DEDUP_WINDOW_MS;
+  const threshold = options.hammingThreshold ?? DEFAULT_HAMMING_THRESHOLD;
+  const plans = posts.map((post) => planOf(post, options));
+  const verdicts: DedupVerdict[] = new Array(posts.length);
+  let from = 0;
+  for (let snapshot = 0; from < plans.length; snapshot++) {
+    if (snapshot === MAX_SNAPSHOTS) throw new Error(`dedup: ${MAX_SNAPSHOTS} snapshots in a row were overtaken by other writers`);
+    const rest = plans.slice(from);
+    const exactKeysAsked = [...new Set(rest.flatMap((p) => p.exact.map((e) => e.key)))];
+    const bandKeysAsked = [...new Set(rest.flatMap((p) => p.bands))];
+    const read = await store.read(exactKeysAsked, bandKeysAsked);
+    const exactValues = new Map<string, string | null>();
+    exactKeysAsked.forEach((key, i) => exactValues.set(key, read.exact[i] ?? null));
+    const bandsRead = new Map<string, readonly string[]>();
+    bandKeysAsked.forEach((key, i) => bandsRead.set(key, read.bands[i] ?? []));
+    /** Members this batch added since the snapshot, kept apart so the snapshot is never modified. */
+    const bandsAdded = new Map<string, string[]>();
+
+    const writes: DedupWrite[] = [];
+    const writer: number[] = [];
+    for (let i = from; i < plans.length; i++) {
+      const plan = plans[i]!;
+      const verdict = judge(plan, exactValues, bandsRead, bandsAdded, threshold);
+      verdicts[i] = verdict;
+      const id = plan.post.id;
+      if (verdict.kind === 'new') {
+        if (plan.exact.length === 0 && plan.bands.length === 0) continue;
+        const member = `${plan.simhash}:${id}`;
+        const bands = plan.bands.map((key) => ({ key, sizeAtRead: bandsRead.get(key)!.length + (bandsAdded.get(key)?.length ?? 0) }));
+        for (const { key } of bands) {
+          const added = bandsAdded.get(key);
+          if (added) added.push(member);
+          else bandsAdded.set(key, [member]);
+        }
+        for (const { key } of plan.exact) exactValues.set(key, id);
+        writes.push({ kind: 'claim', value: id, exactKeys: plan.exact.map((e) => e.key), member, threshold, bands });
+        writer.push(i);
+      } else {
+        const first = verdict.kind === 'repeat' ? id : verdict.of;
+        const free = plan.exact.filter((e) => exactValues.get(e.key) === null).map((e) => e.key);
+        if (free.length === 0) continue;
+        for (const key of free) exactValues.set(key, first);
+        writes.push({ kind: 'point', value: first, exactKeys: free });
+        writer.push(i);
+      }
+    }
+    const applied = writes.length === 0 ? 0 : await store.commit(writes, windowMs);
+    if (applied >= writes.length) break;
+    // Another writer got in before the post behind writes[applied]: the posts before it stand.
+    from = writer[applied]!;
+  }
+  return verdicts;
+}
+
+/** One post's verdict against the snapshot and what earlier posts of its batch wrote. */
+function judge(
+  plan: DedupPlan,
+  exactValues: ReadonlyMap<string, string | null>,
+  bandsRead: ReadonlyMap<string, readonly string[]>,
+  bandsAdded: ReadonlyMap<string, string[]>,
+  threshold: number,
+): DedupVerdict {
+  const id = plan.post.id;
+  for (const { key, by } of plan.exact) {
+    const first = exactValues.get(key);
+    if (first != null) return first === id ? { kind: 'repeat' } : { kind: 'exact', of: first, by };
+  }
+  if (plan.simhash === undefined) return { kind: 'new' };
+  let best: { of: string; distance: number } | undefined;
+  for (const key of plan.bands) {
+    for (const members of [bandsRead.get(key), bandsAdded.get(key)]) {
+      if (!members) continue;
+      const found = nearest(plan.simhash, id, members, threshold, best);
+      if (found === 'repeat') return { kind: 'repeat' };
+      best = found;
+    }
+  }
+  return best ? { kind: 'near', ...best, simhash: plan.simhash } : { kind: 'new', simhash: plan.simhash };
+}
+
+/** One post on its own: `checkDuplicates` for a batch of one. */
+export async function checkDuplicate(post: Post, store: DedupStore, options: DedupOptions = {}): Promise<DedupVerdict> {
+  return (await checkDuplicates([post], store, options))[0]!;
+}
+
+/** The closest member within the threshold (ties: the smaller id), starting from `best`; 'repeat' when the post itself is a member. */
 function nearest(
   hash: string,
   postId: string,
-  members: string[],
+  members: readonly string[],
   threshold: number,
+  best: { of: string; distance: number } | undefined,
 ): { of: string; distance: number } | 'repeat' | undefined {
-  let best: { of: string; distance: number } | undefined;
+  const hi = parseInt(hash.slice(0, 8), 16);
+  const lo = parseInt(hash.slice(8, 16), 16);
   for (const member of members) {
     const sep = member.indexOf(':');
     const otherId = member.slice(sep + 1);
     if (otherId === postId) return 'repeat';
-    const distance = hammingDistance(hash, member.slice(0, sep));
+    const distance = hammingDistanceOf(hi, lo, member);
     if (
       distance <= threshold &&
       (!best || distance < best.distance || (distance === best.distance && otherId < best.of))
@@ -133,36 +237,59 @@ function nearest(
   return best;
 }
 
+/** Whether a bucket changed since it had `sizeAtRead` members and now holds a member near `member`. */
+function gainedNear(members: readonly string[], sizeAtRead: number, member: string, threshold: number): boolean {
+  if (members.length === sizeAtRead) return false;
+  const hi = parseInt(member.slice(0, 8), 16);
+  const lo = parseInt(member.slice(8, 16), 16);
+  return members.some((m) => hammingDistanceOf(hi, lo, m) <= threshold);
+}
+
 /** A DedupStore in one process's memory, with expiry on the clock it is given. */
 export class MemoryDedupStore implements DedupStore {
   private readonly values = new Map<string, { value: string; expiresAt: number }>();
-  private readonly buckets = new Map<string, { members: Set<string>; expiresAt: number }>();
+  private readonly buckets = new Map<string, { members: string[]; expiresAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async seen(key: string, value: string, ttlMs: number): Promise<string | null> {
+  async read(exactKeys: readonly string[], bandKeys: readonly string[]): Promise<DedupSnapshot> {
     const t = this.now();
-    const existing = this.values.get(key);
-    if (existing && existing.expiresAt > t) return existing.value;
-    this.values.set(key, { value, expiresAt: t + ttlMs });
-    return null;
+    return {
+      exact: exactKeys.map((key) => this.valueAt(key, t)),
+      bands: bandKeys.map((key) => this.bucketAt(key, t)?.members.slice() ?? []),
+    };
   }
 
-  async bucketMembers(key: string): Promise<string[]> {
-    const bucket = this.buckets.get(key);
-    return bucket && bucket.expiresAt > this.now() ? [...bucket.members] : [];
-  }
-
-  async addToBucket(key: string, member: string, ttlMs: number): Promise<string[]> {
+  async commit(writes: readonly DedupWrite[], ttlMs: number): Promise<number> {
     const t = this.now();
-    let bucket = this.buckets.get(key);
-    if (!bucket || bucket.expiresAt <= t) {
-      bucket = { members: new Set(), expiresAt: 0 };
-      this.buckets.set(key, bucket);
+    const expiresAt = t + ttlMs;
+    for (const [i, write] of writes.entries()) {
+      if (write.kind === 'point') {
+        for (const key of write.exactKeys) if (this.valueAt(key, t) === null) this.values.set(key, { value: write.value, expiresAt });
+        continue;
+      }
+      if (write.exactKeys.some((key) => this.valueAt(key, t) !== null)) return i;
+      const buckets = write.bands.map((band) => this.bucketAt(band.key, t));
+      if (write.bands.some((band, b) => gainedNear(buckets[b]?.members ?? [], band.sizeAtRead, write.member, write.threshold))) return i;
+      for (const key of write.exactKeys) this.values.set(key, { value: write.value, expiresAt });
+      write.bands.forEach((band, b) => {
+        const bucket = buckets[b];
+        if (bucket) {
+          bucket.members.push(write.member);
+          bucket.expiresAt = expiresAt;
+        } else this.buckets.set(band.key, { members: [write.member], expiresAt });
+      });
     }
-    const before = [...bucket.members];
-    bucket.members.add(member);
-    bucket.expiresAt = t + ttlMs;
-    return before;
+    return writes.length;
+  }
+
+  private valueAt(key: string, t: number): string | null {
+    const entry = this.values.get(key);
+    return entry && entry.expiresAt > t ? entry.value : null;
+  }
+
+  private bucketAt(key: string, t: number): { members: string[]; expiresAt: number } | undefined {
+    const bucket = this.buckets.get(key);
+    return bucket && bucket.expiresAt > t ? bucket : undefined;
   }
 }

@@ -2,14 +2,17 @@
 export { canonicalUrl, DEFAULT_TRACKING_PARAMS, type CanonicalUrlOptions } from './canonical-url';
 export {
   checkDuplicate,
+  checkDuplicates,
   dedupText,
   exactKeys,
   MemoryDedupStore,
   DEFAULT_DEDUP_WINDOW_MS,
   DEFAULT_HAMMING_THRESHOLD,
   type DedupOptions,
+  type DedupSnapshot,
   type DedupStore,
   type DedupVerdict,
+  type DedupWrite,
 } from './dedup';
 export { charsetFromContentType, decodeDocument, declaredCharset, type DecodedText } from './encoding';
 export {
@@ -57,7 +60,7 @@ export {
 export { nextPollDelay, sourceHealth, type PollTiming, type SourceHealth } from './poll-schedule';
 export { BEIJING_OFFSET_MINUTES, formatInstant, parsePublishedAt, type ParsedTime } from './published-at';
 export { paced, replayOffsets, ReplaySchedule, type PaceClock, type ReplayPace } from './replay-pace';
-export { hammingDistance, simhash, simhashBands, simhashOf, textFeatures, type SimHashOptions } from './simhash';
+export { hammingDistance, hammingDistanceOf, simhash, simhashBands, simhashOf, textFeatures, type SimHashOptions } from './simhash';
 export {
   SourcePoller,
   type PollBatch,

@@ -73,3 +73,35 @@ describe('simhashBands', () => {
     expect(simhashBands('0123456789abcdef', 3)).toEqual(['0:123', '1:4567', '2:89ab', '3:cdef']);
   });
 });
+
+describe('simhash in one pass', () => {
+  it.each([
+    ['a rumour', rumour],
+    ['Latin words, digits and CJK mixed', 'G75兰海高速K1234+500处发生追尾，CNN、BBC均有报道 2026年'],
+    ['full-width forms and upper case (NFKC, lower-cased)', 'ＡＢＣ１２３文县ＸＹＺ'],
+    ['characters outside the BMP and emoji', '𠮷野家门口排队𠮷𠮷😀😀网传有人晕倒'],
+    ['a lone surrogate', `文县\ud800滑坡`],
+    ['runs shorter than a shingle', '文 县 滑 坡 a b'],
+    ['empty', ''],
+  ])('equals simhashOf(textFeatures(text)) for %s', (_name, text) => {
+    expect(simhash(text)).toBe(simhashOf(textFeatures(text)));
+    expect(simhash(text, { shingle: 2 })).toBe(simhashOf(textFeatures(text, { shingle: 2 })));
+  });
+});
+
+describe('simhashBands without BigInt', () => {
+  /** The 64-bit arithmetic the bands are defined by. */
+  const reference = (hash: string, threshold: number) => {
+    const bands = threshold + 1;
+    const bits = BigInt(`0x${hash}`);
+    const width = Math.floor(64 / bands);
+    return Array.from({ length: bands }, (_, i) => {
+      const start = i * width;
+      const len = i === bands - 1 ? 64 - start : width;
+      return `${i}:${((bits >> BigInt(64 - start - len)) & ((1n << BigInt(len)) - 1n)).toString(16)}`;
+    });
+  };
+  it.each(['0123456789abcdef', 'ffffffffffffffff', '0000000000000000', '8000000180000001', 'deadbeefcafef00d'])('%s at thresholds 0–9', (hash) => {
+    for (let threshold = 0; threshold <= 9; threshold++) expect(simhashBands(hash, threshold)).toEqual(reference(hash, threshold));
+  });
+});

@@ -61,20 +61,29 @@ export function textFeatures(text: string, options: SimHashOptions = {}): string
   return features;
 }
 
-/** FNV-1a 32-bit over UTF-16 code units, with a seed so two independent halves can be made. */
-function fnv1a(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // Final avalanche (murmur3 fmix32): FNV alone leaves the high bits poorly mixed for short keys.
+const FNV_PRIME = 0x01000193;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+/** The second half's seed: 0x9e3779b9 mixed into the FNV offset. */
+const FNV_OFFSET_LO = (0x811c9dc5 ^ 0x9e3779b9) | 0;
+
+/** Final avalanche (murmur3 fmix32): FNV alone leaves the high bits poorly mixed for short keys. */
+function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** FNV-1a 32-bit over UTF-16 code units, with a seed so two independent halves can be made. */
+function fnv1a(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, FNV_PRIME);
+  }
+  return fmix32(h);
 }
 
 /** SimHash of a list of features (repeated features weigh more). Returns 16 hex digits. */
@@ -94,11 +103,101 @@ export function simhashOf(features: readonly string[]): string {
     if (weights[bit]! > 0) hi |= 1 << (31 - bit);
     if (weights[32 + bit]! > 0) lo |= 1 << (31 - bit);
   }
-  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+  return hex64(hi, lo);
 }
 
+/**
+ * SimHash of a text: `simhashOf(textFeatures(text))`, computed in one pass without building the
+ * feature strings (the dedup of every ingested post runs it). No closures here: the hot path
+ * stays monomorphic and free of per-call allocations.
+ */
 export function simhash(text: string, options: SimHashOptions = {}): string {
-  return simhashOf(textFeatures(text, options));
+  const n = options.shingle ?? 3;
+  // counts[0..63]: features with that bit set (bit 0 = the top bit of the high half); counts[64]: features.
+  const counts = new Int32Array(65);
+  // Latin word / digit run, hashed as it is read.
+  let wordHi = 0;
+  let wordLo = 0;
+  let inWord = false;
+  // CJK run: its code points; shingles are hashed when the run ends.
+  const run: number[] = [];
+  const normalised = text.normalize('NFKC').toLowerCase();
+  for (let i = 0; i < normalised.length; i++) {
+    let code = normalised.charCodeAt(i);
+    let ch: string | undefined;
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < normalised.length) {
+      const next = normalised.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        code = (code - 0xd800) * 0x400 + (next - 0xdc00) + 0x10000;
+        ch = normalised.slice(i, i + 2);
+        i++;
+      }
+    }
+    if ((code >= 48 && code <= 57) || (code >= 97 && code <= 122)) {
+      if (run.length > 0) addShingles(counts, run, n);
+      if (!inWord) {
+        wordHi = FNV_OFFSET;
+        wordLo = FNV_OFFSET_LO;
+        inWord = true;
+      }
+      wordHi = Math.imul(wordHi ^ code, FNV_PRIME);
+      wordLo = Math.imul(wordLo ^ code, FNV_PRIME);
+      continue;
+    }
+    if (inWord) {
+      addFeature(counts, fmix32(wordHi), fmix32(wordLo));
+      inWord = false;
+    }
+    if (code < 128 || isNoise(ch ?? normalised[i]!, code)) {
+      if (run.length > 0) addShingles(counts, run, n);
+    } else run.push(code);
+  }
+  if (inWord) addFeature(counts, fmix32(wordHi), fmix32(wordLo));
+  if (run.length > 0) addShingles(counts, run, n);
+  const features = counts[64]!;
+  let hi = 0;
+  let lo = 0;
+  for (let bit = 0; bit < 32; bit++) {
+    if (2 * counts[bit]! > features) hi |= 1 << (31 - bit);
+    if (2 * counts[32 + bit]! > features) lo |= 1 << (31 - bit);
+  }
+  return hex64(hi, lo);
+}
+
+/** Counts one feature's set bits; a bit's SimHash weight is then 2 × count − features. */
+function addFeature(counts: Int32Array, hi: number, lo: number): void {
+  counts[64]!++;
+  // x & -x is the lowest set bit; clz32 of it is the bit's index from the top, as in simhashOf.
+  for (let x = hi | 0; x !== 0; x &= x - 1) counts[Math.clz32(x & -x)]!++;
+  for (let x = lo | 0; x !== 0; x &= x - 1) counts[32 + Math.clz32(x & -x)]!++;
+}
+
+/** The run's shingles (the whole run when shorter), FNV-1a over their UTF-16 code units; empties the run. */
+function addShingles(counts: Int32Array, run: number[], n: number): void {
+  const len = run.length <= n ? run.length : n;
+  const last = run.length - len;
+  for (let i = 0; i <= last; i++) {
+    let hi = FNV_OFFSET;
+    let lo = FNV_OFFSET_LO;
+    for (let k = i; k < i + len; k++) {
+      const code = run[k]!;
+      if (code > 0xffff) {
+        const high = ((code - 0x10000) >> 10) + 0xd800;
+        const low = ((code - 0x10000) & 0x3ff) + 0xdc00;
+        hi = Math.imul(Math.imul(hi ^ high, FNV_PRIME) ^ low, FNV_PRIME);
+        lo = Math.imul(Math.imul(lo ^ high, FNV_PRIME) ^ low, FNV_PRIME);
+      } else {
+        hi = Math.imul(hi ^ code, FNV_PRIME);
+        lo = Math.imul(lo ^ code, FNV_PRIME);
+      }
+    }
+    addFeature(counts, fmix32(hi), fmix32(lo));
+  }
+  run.length = 0;
+}
+
+function hex64(hi: number, lo: number): string {
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }
 
 function popcount32(x: number): number {
@@ -110,10 +209,12 @@ function popcount32(x: number): number {
 
 /** Number of differing bits between two 16-hex-digit hashes. */
 export function hammingDistance(a: string, b: string): number {
-  return (
-    popcount32((parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) >>> 0) +
-    popcount32((parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16)) >>> 0)
-  );
+  return hammingDistanceOf(parseInt(a.slice(0, 8), 16), parseInt(a.slice(8, 16), 16), b);
+}
+
+/** Hamming distance from a hash given as its two 32-bit halves to the hash `other` starts with. */
+export function hammingDistanceOf(hi: number, lo: number, other: string): number {
+  return popcount32((hi ^ parseInt(other.slice(0, 8), 16)) >>> 0) + popcount32((lo ^ parseInt(other.slice(8, 16), 16)) >>> 0);
 }
 
 /**
@@ -123,14 +224,26 @@ export function hammingDistance(a: string, b: string): number {
  */
 export function simhashBands(hash: string, threshold: number): string[] {
   const bands = threshold + 1;
-  const bits = BigInt(`0x${hash}`);
   const width = Math.floor(64 / bands);
+  const hi = parseInt(hash.slice(0, 8), 16);
+  const lo = parseInt(hash.slice(8, 16), 16);
   const keys: string[] = [];
   for (let i = 0; i < bands; i++) {
     const start = i * width;
     const len = i === bands - 1 ? 64 - start : width;
-    const value = (bits >> BigInt(64 - start - len)) & ((1n << BigInt(len)) - 1n);
-    keys.push(`${i}:${value.toString(16)}`);
+    keys.push(`${i}:${bitsOf(hash, hi, lo, start, len)}`);
   }
   return keys;
+}
+
+/** Bits [start, start + len) of the 64-bit hash, in hex without leading zeros. */
+function bitsOf(hash: string, hi: number, lo: number, start: number, len: number): string {
+  if (len > 32) return BigInt(`0x${hash}`).toString(16); // one band: the whole hash (threshold 0)
+  const end = start + len;
+  let value: number;
+  if (end <= 32) value = hi >>> (32 - end);
+  else if (start >= 32) value = lo >>> (64 - end);
+  else value = ((hi << (end - 32)) | (lo >>> (64 - end))) >>> 0; // straddles the halves
+  if (len < 32) value &= (1 << len) - 1;
+  return (value >>> 0).toString(16);
 }

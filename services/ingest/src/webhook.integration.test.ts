@@ -94,9 +94,12 @@ describe('the signed webhook, through the real service on Kafka, PostgreSQL and 
     const response = await push(ingest.url, body, { source: 'vendor', secret: SECRET });
     expect(response.status).toBe(400);
     expect(response.json.problems.map((p: { path: string }) => p.path)).toEqual(['posts.1.text', 'posts.2.engagement.likes', 'posts.2.url']);
+    // Every other field valid: the unusable link alone refuses the batch, at its path.
+    const onlyLink = await push(ingest.url, { posts: [post(11), { ...post(12), url: 'ftp://example.cn/a' }] }, { source: 'vendor', secret: SECRET });
+    expect(onlyLink.json.problems).toEqual([{ path: 'posts.1.url', problem: 'not an absolute http(s) URL' }]);
     expect((await push(ingest.url, '{"posts": [', { source: 'vendor', secret: SECRET })).json).toMatchObject({ error: 'invalid_json' });
     await new Promise((r) => setTimeout(r, 1500));
-    expect(output.posts.some((p) => p.id === 'vendor:10')).toBe(false);
+    expect(output.posts.some((p) => p.id === 'vendor:10' || p.id === 'vendor:11')).toBe(false);
   });
 
   it('refuses a body over the size limit with 413', async () => {

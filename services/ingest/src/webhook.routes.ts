@@ -50,12 +50,17 @@ function urlIssues(body: unknown): FieldIssue[] {
   const issues: FieldIssue[] = [];
   items.forEach((item, i) => {
     const url = item !== null && typeof item === 'object' ? (item as { url?: unknown }).url : undefined;
-    if (typeof url === 'string' && url.trim() !== '' && canonicalUrl(url) === undefined) {
-      issues.push({ path: [...prefix, ...(prefix.length > 0 || items.length > 1 ? [i] : []), 'url'], reason: 'not an absolute http(s) URL' });
-    }
+    if (typeof url === 'string' && url.trim() !== '' && canonicalUrl(url) === undefined) issues.push(badUrl([...prefix, ...(prefix.length > 0 || items.length > 1 ? [i] : [])]));
   });
   return issues;
 }
+
+function badUrl(at: (string | number)[]): FieldIssue {
+  return { path: [...at, 'url'], reason: 'not an absolute http(s) URL' };
+}
+
+/** normalisePost's warning for a link it could not read: the same check as urlIssues, already done. */
+const isUnreadableUrl = (warning: FieldIssue) => warning.path.length === 1 && warning.path[0] === 'url' && warning.reason.startsWith('not an absolute http(s) URL');
 
 /**
  * The embedded mode's lookup: every source id is an unsigned source. Only for the
@@ -110,9 +115,10 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
       return reply.code(400).send({ error: 'invalid_json', problems: [{ path: '(body)', problem: (error as Error).message }] });
     }
     const collectedAt = new Date(now()).toISOString();
-    const { items: originals } = itemsOf(body);
+    const { items: originals, prefix } = itemsOf(body);
     const parsed = parseWebhookBody(withArrivalTime(body, collectedAt), source.definition.maxBatch);
-    const issues = [...(parsed.ok ? [] : parsed.issues), ...urlIssues(body)];
+    // A valid body's links are checked by normalisation below (one URL parse per post, not two).
+    const issues = parsed.ok ? [] : [...parsed.issues, ...urlIssues(body)];
     const posts = [];
     if (parsed.ok) {
       for (const [i, draft] of parsed.drafts.entries()) {
@@ -124,9 +130,15 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
           ...(source.definition.defaultOffsetMinutes !== undefined && { defaultOffsetMinutes: source.definition.defaultOffsetMinutes }),
           ...(source.definition.trackingParams && { trackingParams: source.definition.trackingParams }),
         });
-        const at = itemsOf(body).prefix.length > 0 || parsed.drafts.length > 1 ? [...itemsOf(body).prefix, i] : [];
-        if (result.ok) posts.push(result.post);
-        else issues.push(...result.issues.map((issue) => ({ ...issue, path: [...at, ...issue.path] })));
+        const at = prefix.length > 0 || parsed.drafts.length > 1 ? [...prefix, i] : [];
+        if (result.ok) {
+          posts.push(result.post);
+          if (result.warnings.some(isUnreadableUrl)) issues.push(badUrl(at));
+        } else {
+          issues.push(...result.issues.map((issue) => ({ ...issue, path: [...at, ...issue.path] })));
+          const url = draft.url;
+          if (typeof url === 'string' && url.trim() !== '' && canonicalUrl(url) === undefined) issues.push(badUrl(at));
+        }
       }
     }
     if (issues.length > 0) {

@@ -1,6 +1,6 @@
 import type { Bus, RejectedInput } from '@huiying/bus';
 import { PostIngestedMessage, type Post } from '@huiying/contracts';
-import { checkDuplicate, type DedupOptions, type DedupStore, type DedupVerdict } from '@huiying/ingest-core';
+import { checkDuplicates, type DedupOptions, type DedupStore, type DedupVerdict } from '@huiying/ingest-core';
 import type { IngestMetrics } from './ingest-metrics';
 import type { RepostCounter } from './repost-counter';
 
@@ -37,10 +37,10 @@ export interface AdmissionResult {
 export function createPostAdmission(options: AdmissionOptions) {
   const now = options.now ?? (() => new Date());
   return async function admit(sourceId: string, posts: readonly Post[], refused: readonly RefusedItem[] = [], fetched = posts.length + refused.length): Promise<AdmissionResult> {
-    // Concurrent checks: ioredis pipelines them, and the store's atomic operations keep "first
-    // wins" between copies inside one batch as between instances.
+    // The whole batch in two store round trips; the first of two copies in the batch wins, and
+    // the store's conditional commit keeps "first wins" between instances.
     const verdicts: DedupVerdict[] = options.dedup
-      ? await Promise.all(posts.map((post) => checkDuplicate(post, options.dedup!.store, options.dedup!.options)))
+      ? await checkDuplicates(posts, options.dedup.store, options.dedup.options)
       : posts.map(() => ({ kind: 'new' }));
     const fresh: Post[] = [];
     const duplicates: AdmissionResult['duplicates'] = [];

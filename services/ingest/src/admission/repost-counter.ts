@@ -4,6 +4,17 @@ import type { Redis } from 'ioredis';
 /** Takes the whole hash and deletes it in one step, so two instances never flush one count twice. */
 const TAKE_ALL = `local v = redis.call('HGETALL', KEYS[1]); redis.call('DEL', KEYS[1]); return v`;
 
+/**
+ * Counts each copy once: KEYS[1] is the hash, then one `copy-of:<id>` key per copy; ARGV is the
+ * link TTL, then the post each copy copies. A copy already linked (polled again, or a retried
+ * batch that got this far) is not counted twice.
+ */
+const COUNT_ONCE = `
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], ARGV[i], 'PX', ARGV[1], 'NX') then redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
+end
+return 0`;
+
 export interface RepostCounterOptions {
   redis: Redis;
   /** The hash is `${keyPrefix}reposts`. */
@@ -36,35 +47,13 @@ export class RepostCounter {
   }
 
   /**
-   * Counts each duplicate on the post it copies, and remembers that link: a copy may match
-   * another copy rather than the original (a repost of a repost claims its own link), and the
-   * flush follows the links so the count lands on the first post.
+   * Counts each duplicate on the post it copies — always the first post, as dedup never points
+   * a copy at another copy — once: the copy's `copy-of` link marks it counted for the window.
    */
   async record(duplicates: ReadonlyArray<{ id: string; of: string }>): Promise<void> {
     if (duplicates.length === 0) return;
-    const pipeline = this.options.redis.pipeline();
-    for (const d of duplicates) {
-      pipeline.hincrby(this.key, d.of, 1);
-      pipeline.set(`${this.options.keyPrefix}copy-of:${d.id}`, d.of, 'PX', this.linkTtlMs);
-    }
-    await pipeline.exec();
-  }
-
-  /** The first post a post copies, following at most a few links. */
-  private async firstOf(postIds: readonly string[]): Promise<string[]> {
-    const current = [...postIds];
-    for (let hop = 0; hop < 5; hop++) {
-      const next = await this.options.redis.mget(...current.map((id) => `${this.options.keyPrefix}copy-of:${id}`));
-      let moved = false;
-      next.forEach((of, i) => {
-        if (of && of !== current[i]) {
-          current[i] = of;
-          moved = true;
-        }
-      });
-      if (!moved) break;
-    }
-    return current;
+    const keys = [this.key, ...duplicates.map((d) => `${this.options.keyPrefix}copy-of:${d.id}`)];
+    await this.options.redis.eval(COUNT_ONCE, keys.length, ...keys, this.linkTtlMs, ...duplicates.map((d) => d.of));
   }
 
   start(): void {
@@ -97,13 +86,9 @@ export class RepostCounter {
 
   private async takeAndPersist(): Promise<number> {
     const flat = (await this.options.redis.eval(TAKE_ALL, 1, this.key)) as string[];
-    const taken: { postId: string; reposts: number }[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) taken.push({ postId: flat[i]!, reposts: Number(flat[i + 1]) });
-    if (taken.length === 0) return 0;
-    const firsts = await this.firstOf(taken.map((c) => c.postId));
-    const summed = new Map<string, number>();
-    taken.forEach((c, i) => summed.set(firsts[i]!, (summed.get(firsts[i]!) ?? 0) + c.reposts));
-    const counts = [...summed].map(([postId, reposts]) => ({ postId, reposts }));
+    const counts: { postId: string; reposts: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) counts.push({ postId: flat[i]!, reposts: Number(flat[i + 1]) });
+    if (counts.length === 0) return 0;
     try {
       await this.options.persist(counts, new Date());
     } catch (error) {

@@ -3,6 +3,8 @@
  * Last line: {"filePostsPerSec", "webhookPostsPerSec", "webhookP99Ms"}.
  * Env: BENCH_FILE_POSTS (default 100000), BENCH_WEBHOOK_POSTS (60000), BENCH_BATCH (100),
  * BENCH_CONCURRENCY (8 senders).
+ * The machine is shared, so beside the rates it prints this process's CPU time per post for each
+ * phase (`…CpuUsPerPost`): it moves far less than wall-clock rates when other work competes.
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -47,6 +49,12 @@ function benchPost(i: number) {
   };
 }
 
+/** User + system CPU microseconds of this process since `from`, per post (senders included). */
+function cpuPerPost(from: NodeJS.CpuUsage, posts: number): number {
+  const used = process.cpuUsage(from);
+  return posts > 0 ? Math.round((used.user + used.system) / posts) : 0;
+}
+
 function p99(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
@@ -70,8 +78,10 @@ async function main(): Promise<void> {
     const lines = Array.from({ length: FILE_POSTS }, (_, i) => `${JSON.stringify(benchPost(i))}\n`).join('');
     const admitFile = createPostAdmission({ bus, metrics: ingestMetrics(new Registry()), dedup: { store: new MemoryDedupStore(), options: {} } });
     await admitFile('warmup', []);
+    const fileCpu = process.cpuUsage();
     const file = await replayFile({ input: Readable.from([lines]), format: 'jsonl', sourceId: 'bench-file', pace: { kind: 'asap' }, admit: admitFile });
     const filePostsPerSec = Math.round((file.read * 1000) / file.elapsedMs);
+    const fileCpuUsPerPost = cpuPerPost(fileCpu, file.read);
     process.stderr.write(`file: ${file.read} read, ${file.accepted} accepted, ${file.duplicates} duplicates in ${Math.round(file.elapsedMs)} ms\n`);
 
     // 2. Signed webhook batches through the real service (Redis dedup, Kafka acks) over loopback HTTP.
@@ -107,16 +117,18 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     let next = 5;
     const started = performance.now();
+    const webhookCpu = process.cpuUsage();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < bodies.length) latencies.push(await send(bodies[next++]!));
       }),
     );
     const webhookMs = performance.now() - started;
+    const webhookCpuUsPerPost = cpuPerPost(webhookCpu, latencies.length * BATCH);
     await service.stop();
     const webhookPostsPerSec = Math.round((latencies.length * BATCH * 1000) / webhookMs);
     process.stderr.write(`webhook: ${latencies.length} batches of ${BATCH} by ${CONCURRENCY} senders in ${Math.round(webhookMs)} ms\n`);
-    console.log(JSON.stringify({ filePostsPerSec, webhookPostsPerSec, webhookP99Ms: Math.round(p99(latencies) * 10) / 10 }));
+    console.log(JSON.stringify({ filePostsPerSec, webhookPostsPerSec, webhookP99Ms: Math.round(p99(latencies) * 10) / 10, fileCpuUsPerPost, webhookCpuUsPerPost }));
   } finally {
     await bus.close();
     let cursor = '0';
