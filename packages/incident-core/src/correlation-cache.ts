@@ -33,10 +33,13 @@ export function cachedIncidentOf(row: CorrelationRow): CachedIncident {
  * order, so an instance holding the lock reads exactly what changed since its last batch.
  */
 export async function recordCorrelationChange(tx: Queryable, incidentIds: readonly string[]): Promise<number> {
-  const { rows } = await tx.query<{ epoch: unknown }>(`UPDATE correlation_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch`);
-  const epoch = Number(rows[0]!.epoch);
-  await tx.query(`INSERT INTO correlation_changes (epoch, incident_id) SELECT $1, unnest($2::text[])`, [epoch, [...new Set(incidentIds)]]);
-  return epoch;
+  const { rows } = await tx.query<{ epoch: unknown }>(
+    `WITH bumped AS (UPDATE correlation_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch),
+          logged AS (INSERT INTO correlation_changes (epoch, incident_id) SELECT bumped.epoch, unnest($1::text[]) FROM bumped)
+     SELECT epoch FROM bumped`,
+    [[...new Set(incidentIds)]],
+  );
+  return Number(rows[0]!.epoch);
 }
 
 /**
@@ -144,15 +147,27 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
   }
 
   function put(e: CachedIncident) {
-    remove(e.snapshot.id);
-    if (!['detected', 'confirmed', 'responding'].includes(e.snapshot.status)) return;
-    entries.set(e.snapshot.id, e);
+    const id = e.snapshot.id;
+    if (!['detected', 'confirmed', 'responding'].includes(e.snapshot.status)) {
+      remove(id);
+      return;
+    }
+    entries.set(id, e);
     const keys = keysOf(e);
-    indexed.set(e.snapshot.id, keys);
+    const before = indexed.get(id);
+    indexed.set(id, keys);
+    // An incident's keys mostly stay as they were (places and terms only grow): touch only the
+    // ones that changed, which also keeps its place in the order candidates are found in.
+    const had = new Set(before);
+    if (before) {
+      const kept = new Set(keys);
+      for (const key of before) if (!kept.has(key)) index.get(key)?.delete(id);
+    }
     for (const key of keys) {
+      if (had.has(key)) continue;
       let set = index.get(key);
       if (!set) index.set(key, (set = new Set()));
-      set.add(e.snapshot.id);
+      set.add(id);
     }
   }
 
@@ -214,9 +229,14 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
     },
 
     /** The incidents a post could join, each once (a superset: `correlate` decides). */
-    candidates(probe: CandidateProbe): CachedIncident[] {
-      const found = new Set<string>();
-      for (const key of probeLookupKeys(probe, localityPattern)) for (const id of index.get(key) ?? []) found.add(id);
+    candidates(probe: CandidateProbe, keys: readonly string[] = probeLookupKeys(probe, localityPattern)): CachedIncident[] {
+      const hits: Array<Set<string>> = [];
+      for (const key of keys) {
+        const ids = index.get(key);
+        if (ids && ids.size > 0) hits.push(ids);
+      }
+      // Most posts hit one key (their locality, or their county): nothing to deduplicate then.
+      const found: Iterable<string> = hits.length === 1 ? hits[0]! : new Set(hits.flatMap((ids) => [...ids]));
       const result: CachedIncident[] = [];
       for (const id of found) result.push(entries.get(id)!);
       return result;

@@ -29,11 +29,13 @@ export function candidateProbe(
   post: Pick<Post, 'publishedAt' | 'text'>,
   classification: Classification,
   policy: CorrelationPolicy,
+  /** The post's `repostFingerprint`, when the caller already has it. */
+  known?: { fingerprint: string | null },
 ): CandidateProbe | null {
   const kind = incidentKindOf(classification);
   if (!kind) return null;
   const at = Date.parse(post.publishedAt);
-  const fingerprint = repostFingerprint(post.text, policy.fingerprintMinChars);
+  const fingerprint = known ? known.fingerprint : repostFingerprint(post.text, policy.fingerprintMinChars);
   return {
     idx,
     kind,

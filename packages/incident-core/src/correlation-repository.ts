@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { IncidentEventMessage, type Classification, type IncidentEvent, type IncidentEventKind, type IncidentSnapshot, type Post } from '@huiying/contracts';
+import type { Classification, IncidentEvent, IncidentEventKind, IncidentSnapshot, Post } from '@huiying/contracts';
 import type { Queryable } from '@huiying/outbox';
 import { correlate, incidentKindOf, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
 import {
@@ -10,8 +9,17 @@ import {
   type CandidateProbe,
 } from './correlation-candidates';
 import { cachedIncidentOf, incidentLookupKeys, probeLookupKeys, recordCorrelationChange, type CachedIncident, type CorrelationCache } from './correlation-cache';
-import { toIso } from './incident-repository';
+import {
+  enqueueIncidentEvents,
+  insertLinksAndHistory,
+  insertOpenedIncidents,
+  insertSchemeMatches,
+  updateJoinedIncidents,
+  upsertPosts,
+} from './correlation-writes';
 import { joinIncident, openIncident } from './lifecycle';
+
+export { enqueueIncidentEvents } from './correlation-writes';
 
 /**
  * Correlation is serialised across instances by one transaction-scoped advisory lock, so two
@@ -85,20 +93,37 @@ interface Working {
  * decided in order, each seeing what the earlier ones of the batch did, so the result is the
  * one a post-by-post run would give.
  *
- * Nothing is cached between batches: every batch reads the open incidents it needs after taking
- * the correlation lock, so several instances (or the API's edits) can never leave one deciding
- * on a stale picture. An incident a duty officer edited between the read and the write is
- * detected (its `updated_at` moved) and the batch fails with `CorrelationConflictError`.
+ * The open incidents come from the cache (brought up to date under the correlation lock, see
+ * correlation-cache.ts) or, without one, are read after taking the lock, so several instances
+ * (or the API's edits) can never leave one deciding on a stale picture. An incident a duty
+ * officer edited between the read and the write is detected (its `updated_at` moved, so the
+ * guarded update skips it): with a cache the batch re-reads it and decides again, without one it
+ * fails with `CorrelationConflictError`.
+ *
+ * Statements that nothing in between waits for are sent without waiting: the connection runs
+ * them in order while the next one is built, and the decisions are made while the server stores
+ * the posts.
  */
 export async function correlatePostsInTx(tx: Queryable, items: readonly ClassifiedPost[], options: CorrelatePostsOptions): Promise<CorrelationOutcome[]> {
+  const sent = new InFlight(tx);
+  try {
+    return await correlateBatch(sent, items, options);
+  } catch (error) {
+    // Let what was sent finish (failing, once the transaction aborted) before the caller rolls back.
+    await Promise.allSettled(sent.pending);
+    throw error;
+  }
+}
+
+async function correlateBatch(sent: InFlight, items: readonly ClassifiedPost[], options: CorrelatePostsOptions): Promise<CorrelationOutcome[]> {
   const outcomes: CorrelationOutcome[] = items.map(() => ({ outcome: 'duplicate' }));
   if (items.length === 0) return outcomes;
   const { policy, now } = options;
   const at = now.toISOString();
-  if (items.some((i) => incidentKindOf(i.classification))) await tx.query('SELECT pg_advisory_xact_lock($1)', [CORRELATION_LOCK]);
+  if (items.some((i) => incidentKindOf(i.classification))) void sent.query('SELECT pg_advisory_xact_lock($1)', [CORRELATION_LOCK]);
 
   // Redeliveries: a message id seen before (or twice in this batch) changes nothing.
-  const { rows: marked } = await tx.query<{ message_id: string }>(
+  const { rows: marked } = await sent.query<{ message_id: string }>(
     `INSERT INTO processed_messages (consumer, message_id) SELECT $1, unnest($2::text[])
      ON CONFLICT (consumer, message_id) DO NOTHING RETURNING message_id`,
     [options.consumer, items.map((i) => i.messageId)],
@@ -108,9 +133,7 @@ export async function correlatePostsInTx(tx: Queryable, items: readonly Classifi
   items.forEach((item, index) => {
     if (fresh.delete(item.messageId)) todo.push(index);
   });
-  if (todo.length === 0) return outcomes;
-
-  await upsertPosts(tx, todo.map((i) => items[i]!));
+  if (todo.length === 0) return sent.settled(outcomes);
 
   // Routing: schemes' departments are added to the post's own before it joins an incident.
   const classifications = new Map<number, Classification>();
@@ -124,70 +147,76 @@ export async function correlatePostsInTx(tx: Queryable, items: readonly Classifi
       departments: union(classification.departments, routed.map((m) => m.department)),
     });
   }
-  await insertSchemeMatches(tx, matches, at);
 
   const flagged = todo.filter((i) => incidentKindOf(items[i]!.classification));
   const flaggedSet = new Set(flagged);
   for (const i of todo) if (!flaggedSet.has(i)) outcomes[i] = { outcome: 'stored' };
-  if (flagged.length === 0) return outcomes;
 
-  const { rows: links } = await tx.query<{ post_id: string; incident_id: string }>(
+  // What deciding needs goes first; the posts are stored behind it, while the batch decides.
+  const fingerprints = new Map<number, { fingerprint: string | null }>();
+  const probes = new Map<number, CandidateProbe>();
+  for (const index of flagged) {
+    const known = { fingerprint: repostFingerprint(items[index]!.post.text, policy.fingerprintMinChars) };
+    fingerprints.set(index, known);
+    const probe = candidateProbe(index, items[index]!.post, items[index]!.classification, policy, known);
+    if (probe) probes.set(index, probe);
+  }
+  const probeKeys = new Map([...probes].map(([index, probe]) => [index, probeLookupKeys(probe, policy.localityPattern)]));
+  const links = flagged.length === 0 ? undefined : sent.query<{ post_id: string; incident_id: string }>(
     `SELECT post_id, incident_id FROM incident_posts WHERE post_id = ANY($1)`,
     [flagged.map((i) => items[i]!.post.id)],
   );
-  const linked = new Map(links.map((r) => [r.post_id, r.incident_id]));
-
-  const probes = new Map<number, CandidateProbe>();
-  for (const index of flagged) {
-    if (linked.has(items[index]!.post.id)) continue;
-    const probe = candidateProbe(index, items[index]!.post, items[index]!.classification, policy);
-    if (probe) probes.set(index, probe);
-  }
   const cache = options.cache;
-  let candidatesOf: (index: number) => CachedIncident[];
-  if (cache) {
-    const earliest = [...probes.values()].reduce((min, p) => (p.since < min ? p.since : min), '9999');
-    await cache.sync(tx, earliest === '9999' ? at : earliest);
-    candidatesOf = (index) => {
-      const probe = probes.get(index);
-      return probe ? cache.candidates(probe) : [];
-    };
-  } else {
-    const ids = await findCandidateIds(tx, [...probes.values()], options.candidateLimit ?? DEFAULT_CANDIDATE_LIMIT);
-    const loaded = new Map((await loadIncidentRows(tx, [...new Set([...ids.values()].flat())])).map((r) => [r.id, cachedIncidentOf(r)]));
-    candidatesOf = (index) => (ids.get(index) ?? []).map((id) => loaded.get(id)!).filter(Boolean);
-  }
+  let candidatesOf: ((index: number) => CachedIncident[]) | undefined;
+  const reading = flagged.length === 0 ? undefined : sent.add((async () => {
+    if (cache) {
+      const earliest = [...probes.values()].reduce((min, p) => (p.since < min ? p.since : min), '9999');
+      await cache.sync(sent, earliest === '9999' ? at : earliest);
+      candidatesOf = (index) => {
+        const probe = probes.get(index);
+        return probe ? cache.candidates(probe, probeKeys.get(index)) : [];
+      };
+    } else {
+      const ids = await findCandidateIds(sent, [...probes.values()], options.candidateLimit ?? DEFAULT_CANDIDATE_LIMIT);
+      const loaded = new Map((await loadIncidentRows(sent, [...new Set([...ids.values()].flat())])).map((r) => [r.id, cachedIncidentOf(r)]));
+      candidatesOf = (index) => (ids.get(index) ?? []).map((id) => loaded.get(id)!).filter(Boolean);
+    }
+  })());
+  sent.add(upsertPosts(sent, todo.map((i) => items[i]!)));
+  sent.add(insertSchemeMatches(sent, matches, at));
+  if (flagged.length === 0) return sent.settled(outcomes);
+
+  const linked = new Map((await links!).rows.map((r) => [r.post_id, r.incident_id]));
+  await reading;
+  const decide = () => decideBatch(items, flagged, classifications, fingerprints, linked, candidatesOf!, probeKeys, options);
 
   // Decided in memory; redone with fresh rows when a duty officer edited a chosen incident meanwhile.
-  let decided = decideBatch(items, flagged, classifications, linked, candidatesOf, probes, options);
+  let decided = decide();
   for (let attempt = 1; ; attempt++) {
-    const conflicts = await changedSinceRead(tx, [...decided.touched].filter((w) => w.loadedUpdatedAt !== null));
+    const joined = [...decided.touched].filter((w) => w.loadedUpdatedAt !== null);
+    if (joined.length === 0) break;
+    const retryable = cache !== undefined && attempt < 3;
+    if (retryable) void sent.query('SAVEPOINT correlation_write');
+    const conflicts = await updateJoinedIncidents(sent, joined.map((w) => writeOf(w, w.loadedUpdatedAt!)));
     if (conflicts.length === 0) break;
-    if (!cache || attempt >= 3) throw new CorrelationConflictError(conflicts);
-    await cache.reload(tx, conflicts);
-    decided = decideBatch(items, flagged, classifications, linked, candidatesOf, probes, options);
+    if (!retryable) throw new CorrelationConflictError(conflicts);
+    await sent.query('ROLLBACK TO SAVEPOINT correlation_write');
+    await cache.reload(sent, conflicts);
+    decided = decide();
   }
   const { touched, history } = decided;
   decided.outcomes.forEach((o, i) => {
     if (o) outcomes[i] = o;
   });
-  if (touched.size === 0) return outcomes;
+  if (touched.size === 0) return sent.settled(outcomes);
 
-  await writeIncidents(tx, [...touched]);
-  await tx.query(
-    `INSERT INTO incident_posts (incident_id, post_id, joined_at)
-     SELECT incident_id, post_id, $2::timestamptz FROM jsonb_to_recordset($1::jsonb) AS r(incident_id text, post_id text)`,
-    [JSON.stringify(history.map((h) => ({ incident_id: h.incident_id, post_id: h.post_id }))), at],
-  );
-  await tx.query(
-    `INSERT INTO incident_history (incident_id, at, actor, action, reason, detail)
-     SELECT incident_id, $2::timestamptz, $3, action, reason, detail
-       FROM jsonb_to_recordset($1::jsonb) AS r(incident_id text, action text, reason text, detail jsonb)`,
-    [JSON.stringify(history), at, options.actor],
-  );
-  await enqueueIncidentEvents(tx, [...touched].map((w) => eventsOf(w, options.actor)).flat(), now);
-  const epoch = await recordCorrelationChange(tx, [...touched].map((w) => w.snapshot.id));
-  cache?.stage([...touched].map((w) => ({
+  const list = [...touched];
+  sent.add(insertOpenedIncidents(sent, list.filter((w) => w.loadedUpdatedAt === null).map((w) => writeOf(w, ''))));
+  sent.add(insertLinksAndHistory(sent, history, at, options.actor));
+  sent.add(enqueueIncidentEvents(sent, list.map((w) => eventsOf(w, options.actor)).flat(), now));
+  const epoch = await recordCorrelationChange(sent, list.map((w) => w.snapshot.id));
+  await sent.settled();
+  cache?.stage(list.map((w) => ({
     snapshot: w.snapshot,
     open: w.open,
     updatedAt: w.snapshot.updatedAt,
@@ -196,6 +225,43 @@ export async function correlatePostsInTx(tx: Queryable, items: readonly Classifi
     fingerprints: w.fingerprints,
   })), epoch);
   return outcomes;
+}
+
+function writeOf(w: Working, loadedUpdatedAt: string) {
+  return { snapshot: w.snapshot, keyTerms: w.keyTerms, fingerprints: w.fingerprints, lastPostAt: w.open.lastPostAt, traceId: w.traceId, loadedUpdatedAt };
+}
+
+/**
+ * The transaction's statements, sent one after the other in call order (a connection runs one
+ * at a time, and pg 9 refuses a query while another runs), without the caller waiting for each:
+ * it builds the next one, or decides, meanwhile. Every statement gets a handler at once, so a
+ * failure is not reported as unhandled while an earlier one is awaited; `settled` waits for all
+ * and throws the first failure.
+ */
+class InFlight implements Queryable {
+  private last: Promise<unknown> = Promise.resolve();
+  readonly pending: Array<Promise<unknown>> = [];
+  constructor(private readonly tx: Queryable) {}
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }> {
+    const run = () => this.tx.query<T>(sql, params);
+    const result = this.last.then(run, run);
+    this.last = result;
+    return this.add(result);
+  }
+  add<T>(promise: Promise<T>): Promise<T> {
+    promise.catch(() => undefined);
+    this.pending.push(promise);
+    return promise;
+  }
+  async settled(): Promise<void>;
+  async settled<T>(value: T): Promise<T>;
+  async settled<T>(value?: T): Promise<T | undefined> {
+    // allSettled first: nothing may still run on the connection when the caller commits or rolls back.
+    const results = await Promise.allSettled(this.pending);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return value;
+  }
 }
 
 type History = { incident_id: string; action: string; reason: string; detail: unknown; post_id: string };
@@ -208,9 +274,10 @@ function decideBatch(
   items: readonly ClassifiedPost[],
   flagged: readonly number[],
   classifications: ReadonlyMap<number, Classification>,
+  fingerprints: ReadonlyMap<number, { fingerprint: string | null }>,
   linkedBefore: ReadonlyMap<string, string>,
   candidatesOf: (index: number) => CachedIncident[],
-  probes: ReadonlyMap<number, CandidateProbe>,
+  probeKeys: ReadonlyMap<number, readonly string[]>,
   options: CorrelatePostsOptions,
 ): { touched: Set<Working>; history: History[]; outcomes: Map<number, CorrelationOutcome> } {
   const { policy, now } = options;
@@ -223,8 +290,13 @@ function decideBatch(
   // The incidents this batch touched, by the same lookup keys as the cache: a post compares
   // itself with those it could join, not with every incident the batch touched.
   const touchedIndex = new Map<string, Set<Working>>();
+  const indexedKeys = new Map<Working, Set<string>>();
   const indexTouched = (w: Working) => {
+    let done = indexedKeys.get(w);
+    if (!done) indexedKeys.set(w, (done = new Set()));
     for (const key of incidentLookupKeys(w.snapshot.kind, w.open.subtype, w.open.counties, w.fingerprints, w.keyTerms, policy.localityPattern)) {
+      if (done.has(key)) continue;
+      done.add(key);
       let set = touchedIndex.get(key);
       if (!set) touchedIndex.set(key, (set = new Set()));
       set.add(w);
@@ -240,25 +312,21 @@ function decideBatch(
     }
     const found = candidatesOf(index);
     const candidates: OpenIncident[] = [];
-    const byId = new Map<string, CachedIncident>();
-    for (const c of found) {
-      if (working.has(c.snapshot.id)) continue;
-      candidates.push(c.open);
-      byId.set(c.snapshot.id, c);
-    }
-    const probe = probes.get(index);
-    if (probe) {
+    for (const c of found) if (!working.has(c.snapshot.id)) candidates.push(c.open);
+    const keys = probeKeys.get(index);
+    if (keys) {
       const near = new Set<Working>();
-      for (const key of probeLookupKeys(probe, policy.localityPattern)) for (const w of touchedIndex.get(key) ?? []) near.add(w);
+      for (const key of keys) for (const w of touchedIndex.get(key) ?? []) near.add(w);
       for (const w of near) candidates.push(w.open);
     }
-    const decision = correlate(post, classification, candidates, policy);
-    const fingerprint = repostFingerprint(post.text, policy.fingerprintMinChars);
+    const known = fingerprints.get(index)!;
+    const decision = correlate(post, classification, candidates, policy, known);
+    const fingerprint = known.fingerprint;
     let w: Working | undefined;
     let kinds: IncidentEventKind[];
     if (decision.action === 'join') {
       w = working.get(decision.incidentId);
-      const cached = byId.get(decision.incidentId);
+      const cached = w ? undefined : found.find((c) => c.snapshot.id === decision.incidentId);
       if (!w && cached) {
         w = {
           snapshot: cached.snapshot,
@@ -344,115 +412,6 @@ function eventsOf(w: Working, actor: string): Array<{ event: IncidentEvent; trac
     traceId: w.traceId,
     event: { kind, incident: w.snapshot, actor, reason: w.because, postId: last, postIds: [...w.postIds] },
   }));
-}
-
-/** Incidents among these whose row moved since it was read (edited, merged, closed): locks the rest. */
-async function changedSinceRead(tx: Queryable, joined: readonly Working[]): Promise<string[]> {
-  if (joined.length === 0) return [];
-  const current = await tx.query<{ id: string; updated_at: unknown; status: string; merged_into: string | null }>(
-    `SELECT id, updated_at, status, merged_into FROM incidents WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
-    [joined.map((w) => w.snapshot.id)],
-  );
-  const byId = new Map(current.rows.map((r) => [r.id, r]));
-  return joined
-    .filter((w) => {
-      const row = byId.get(w.snapshot.id);
-      return !row || toIso(row.updated_at) !== w.loadedUpdatedAt || row.merged_into !== null || !['detected', 'confirmed', 'responding'].includes(row.status);
-    })
-    .map((w) => w.snapshot.id);
-}
-
-async function writeIncidents(tx: Queryable, list: readonly Working[]): Promise<void> {
-  const records = list.map((w) => {
-    const s = w.snapshot;
-    return {
-      id: s.id, kind: s.kind, status: s.status, title: s.title, category: s.category, subtype: s.subtype, level: s.level,
-      level_confirmed: s.levelConfirmed, level_confidence: s.levelConfidence, important_opinion: s.importantOpinion,
-      t0: s.t0, departments: s.departments, counties: s.counties, key_terms: [...w.keyTerms],
-      text_fingerprints: [...w.fingerprints], post_count: s.postCount, drill: s.drill, opened_at: s.openedAt,
-      updated_at: s.updatedAt, last_post_at: w.open.lastPostAt, trace_id: w.traceId,
-    };
-  });
-  await tx.query(
-    `INSERT INTO incidents (id, kind, status, title, category, subtype, level, level_confirmed, level_confidence,
-                            important_opinion, t0, departments, counties, key_terms, text_fingerprints, post_count, drill,
-                            opened_at, updated_at, last_post_at, trace_id)
-     SELECT id, kind, status, title, category, subtype, level, level_confirmed, level_confidence, important_opinion, t0,
-            departments, counties, key_terms, text_fingerprints, post_count, drill, opened_at, updated_at, last_post_at, trace_id
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, kind text, status text, title text, category text, subtype text,
-            level text, level_confirmed boolean, level_confidence real, important_opinion boolean, t0 timestamptz,
-            departments text[], counties text[], key_terms text[], text_fingerprints text[], post_count integer,
-            drill boolean, opened_at timestamptz, updated_at timestamptz, last_post_at timestamptz, trace_id text)
-     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, title = EXCLUDED.title, category = EXCLUDED.category,
-       subtype = EXCLUDED.subtype, level = EXCLUDED.level, level_confirmed = EXCLUDED.level_confirmed,
-       level_confidence = EXCLUDED.level_confidence, important_opinion = EXCLUDED.important_opinion, t0 = EXCLUDED.t0,
-       departments = EXCLUDED.departments, counties = EXCLUDED.counties, key_terms = EXCLUDED.key_terms,
-       text_fingerprints = EXCLUDED.text_fingerprints, post_count = EXCLUDED.post_count, drill = EXCLUDED.drill,
-       updated_at = EXCLUDED.updated_at, last_post_at = GREATEST(incidents.last_post_at, EXCLUDED.last_post_at)`,
-    [JSON.stringify(records)],
-  );
-}
-
-async function upsertPosts(tx: Queryable, items: readonly ClassifiedPost[]): Promise<void> {
-  // One row per post id: ON CONFLICT cannot touch a row twice in one statement; the last verdict wins.
-  const byId = new Map<string, ClassifiedPost>();
-  for (const item of items) byId.set(item.post.id, item);
-  const records = [...byId.values()].map(({ post, classification, traceId }) => ({
-    id: post.id, source_id: post.sourceId, source_kind: post.sourceKind, native_id: post.nativeId ?? null,
-    url: post.url ?? null, author: post.author ?? null, title: post.title ?? null, text: post.text,
-    published_at: post.publishedAt, collected_at: post.collectedAt, engagement: post.engagement ?? {},
-    ...(post.raw !== undefined && { raw: post.raw }), trace_id: traceId, classification,
-    classifier_version: classification.version,
-  }));
-  await tx.query(
-    `INSERT INTO posts (id, source_id, source_kind, native_id, url, author, title, text, published_at, collected_at,
-                        engagement, raw, trace_id, classification, classifier_version, classified_at)
-     SELECT id, source_id, source_kind, native_id, url, author, title, text, published_at, collected_at,
-            engagement, raw, trace_id, classification, classifier_version, now()
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, source_id text, source_kind text, native_id text, url text,
-            author text, title text, text text, published_at timestamptz, collected_at timestamptz, engagement jsonb,
-            raw jsonb, trace_id text, classification jsonb, classifier_version text)
-     ON CONFLICT (id) DO UPDATE SET classification = EXCLUDED.classification,
-       classifier_version = EXCLUDED.classifier_version, classified_at = now(),
-       engagement = COALESCE(EXCLUDED.engagement, posts.engagement)`,
-    [JSON.stringify(records)],
-  );
-}
-
-async function insertSchemeMatches(tx: Queryable, matches: ReadonlyArray<{ match: RoutedMatch; post: Post }>, at: string): Promise<void> {
-  if (matches.length === 0) return;
-  await tx.query(
-    `INSERT INTO watch_scheme_matches (scheme_id, post_id, department, matched_terms, published_at, matched_at)
-     SELECT scheme_id, post_id, department, matched_terms, published_at, $2::timestamptz
-       FROM jsonb_to_recordset($1::jsonb) AS r(scheme_id text, post_id text, department text, matched_terms text[], published_at timestamptz)
-     ON CONFLICT (scheme_id, post_id) DO NOTHING`,
-    [
-      JSON.stringify(matches.map(({ match, post }) => ({
-        scheme_id: match.schemeId, post_id: post.id, department: match.department, matched_terms: match.matchedTerms, published_at: post.publishedAt,
-      }))),
-      at,
-    ],
-  );
-}
-
-/**
- * Outbox rows for many incident events in one statement: at thousands of posts a second, one
- * INSERT per event (what `enqueueEvent` does) costs more than the correlation itself. Same rows,
- * same validation as `enqueueEvent`.
- */
-export async function enqueueIncidentEvents(tx: Queryable, events: ReadonlyArray<{ event: IncidentEvent; traceId: string }>, occurredAt: Date): Promise<void> {
-  if (events.length === 0) return;
-  const records = events.map(({ event, traceId }) => {
-    const parsed = IncidentEventMessage.payload.safeParse(event);
-    if (!parsed.success) throw new Error(`outbox: ${IncidentEventMessage.type} payload is invalid: ${parsed.error.message}`);
-    return { id: randomUUID(), key: event.incident.id, trace_id: traceId, payload: parsed.data };
-  });
-  await tx.query(
-    `INSERT INTO outbox (id, topic, type, key, trace_id, payload, occurred_at)
-     SELECT id, $2, $3, key, trace_id, payload, $4::timestamptz
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, key text, trace_id text, payload jsonb)`,
-    [JSON.stringify(records), IncidentEventMessage.topic, IncidentEventMessage.type, occurredAt.toISOString()],
-  );
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

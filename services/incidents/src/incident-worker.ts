@@ -37,6 +37,7 @@ export function createIncidentWorker(options: IncidentWorkerOptions) {
   let handle: SubscriptionHandle | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
+  let publishing: Promise<void> | undefined;
 
   async function handle_(deliveries: ReadonlyArray<Delivery<PostClassifiedMessage['payload']>>): Promise<CorrelateOutcome[]> {
     await router.refresh();
@@ -58,8 +59,11 @@ export function createIncidentWorker(options: IncidentWorkerOptions) {
         logger.info({ traceId: delivery.envelope.traceId, postId: delivery.envelope.payload.post.id, incidentId: result.incidentId }, 'incident opened');
       }
     });
-    // Publish the incident events now rather than at the next sweep: clocks wait on them.
-    if (changed) await options.relay.flush();
+    // Publish the incident events now rather than at the next sweep (clocks wait on them), but
+    // without holding up the next batch: it correlates while these are published. The relay
+    // publishes in outbox order, one flush at a time, so per-incident order holds; a flush that
+    // fails leaves the rows for the relay's sweep.
+    if (changed) publishing = options.relay.flush().then(() => undefined, (error: unknown) => logger.error({ err: error }, 'outbox flush failed; the sweep retries'));
     return outcomes;
   }
 
@@ -99,6 +103,7 @@ export function createIncidentWorker(options: IncidentWorkerOptions) {
       if (sweepTimer) clearInterval(sweepTimer);
       await sweeping;
       await handle?.stop();
+      await publishing;
     },
   };
 }
