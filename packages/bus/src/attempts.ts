@@ -17,6 +17,31 @@ export function retryDelayMs(failedAttempt: number, baseMs: number, capMs = MAX_
   return Math.min(capMs, baseMs * 2 ** Math.max(0, failedAttempt - 1));
 }
 
+/**
+ * How long a message may wait out an unreachable dependency before its failures count as
+ * attempts again. A restart of PostgreSQL takes seconds; an outage past this is not a restart.
+ */
+export const MAX_OUTAGE_WAIT_MS = 5 * 60_000;
+/** Longest wait between two tries during an outage: come back soon after the dependency does. */
+const OUTAGE_RETRY_CAP_MS = 5_000;
+
+/** PostgreSQL codes and socket errors that say "not reachable now", never "this message is bad". */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03']);
+const UNAVAILABLE_MESSAGE = /^(Connection terminated|connect ECONNREFUSED|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode))/;
+
+/**
+ * An error of a dependency that is down or restarting (PostgreSQL shutting down or starting up, a
+ * refused or cut connection). Such a failure is not counted against `maxAttempts`: dead-lettering
+ * every message that arrives during a database restart would take them out of the pipeline
+ * (seen in the fault drills: a post dead-lettered with "the database system is starting up").
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  return UNAVAILABLE_MESSAGE.test(error.message);
+}
+
 export interface AttemptOptions {
   handler: MessageHandler;
   delivery: (attempt: number) => Delivery;
@@ -36,6 +61,8 @@ export interface AttemptOptions {
 export async function runAttempts(options: AttemptOptions): Promise<Verdict> {
   const { handler, maxAttempts, retryBaseMs, logger } = options;
   let lastError = 'unknown error';
+  let outages = 0;
+  let outageWaitedMs = 0;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const delivery = options.delivery(attempt);
     let outcome: HandlerOutcome | void;
@@ -51,6 +78,18 @@ export async function runAttempts(options: AttemptOptions): Promise<Verdict> {
       outcome = settled.value;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
+      if (isDependencyUnavailable(error) && outageWaitedMs < MAX_OUTAGE_WAIT_MS) {
+        outages++;
+        const delayMs = retryDelayMs(outages, retryBaseMs, OUTAGE_RETRY_CAP_MS);
+        outageWaitedMs += delayMs;
+        logger.warn(
+          { topic: delivery.topic, partition: delivery.partition, offset: delivery.offset, attempt, delayMs, err: error },
+          'dependency unavailable; retrying without counting the attempt',
+        );
+        if (!(await options.wait(delayMs))) return { kind: 'abandoned', attempts: attempt };
+        attempt--;
+        continue;
+      }
       if (attempt >= maxAttempts) break;
       const delayMs = retryDelayMs(attempt, retryBaseMs);
       logger.warn(

@@ -73,6 +73,11 @@ export async function openPostgres(options: OpenDatabaseOptions & { url: string 
       scope.assertOutside();
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no pool listener: PostgreSQL going away mid-transaction would
+      // emit an unhandled 'error' and kill the process (seen in the fault drills). The caller
+      // gets the failure from its pending query instead, and the connection is destroyed.
+      const onLost = (error: Error) => void (broken = error);
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         return await scope.run(async (isOpen) => {
@@ -89,6 +94,7 @@ export async function openPostgres(options: OpenDatabaseOptions & { url: string 
         }
         throw error;
       } finally {
+        client.off('error', onLost);
         client.release(broken);
       }
     },
