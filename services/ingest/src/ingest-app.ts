@@ -3,6 +3,7 @@ import { registerHealthRoutes, type Logger, type ReadinessCheck } from '@huiying
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { PostAdmission } from './admission/post-admission';
+import type { ReplayGuard } from './admission/replay-guard';
 import { sourcesRoutes } from './sources.routes';
 import type { SourceRegistry } from './sources/source-registry';
 import { webhookRoutes } from './webhook.routes';
@@ -17,6 +18,7 @@ export interface IngestAppOptions {
   adminApiKey: string | undefined;
   checkUrl: (url: string) => Promise<{ ok: true } | { ok: false; reason: string }>;
   checks: ReadinessCheck[];
+  replays?: ReplayGuard;
   now?: () => number;
 }
 
@@ -33,6 +35,7 @@ export async function buildIngestApp(options: IngestAppOptions) {
     sources: options.sources.webhookSource,
     admit: options.admit,
     maxBodyBytes: options.maxBodyBytes,
+    ...(options.replays && { replays: options.replays }),
     ...(options.now && { now: options.now }),
   });
   await app.register(sourcesRoutes, { registry: options.sources, adminApiKey: options.adminApiKey, checkUrl: options.checkUrl });

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { ingestMetrics } from './admission/ingest-metrics';
 import { createPostAdmission } from './admission/post-admission';
+import { RedisReplayGuard } from './admission/replay-guard';
 import { RedisDedupStore } from './admission/redis-dedup-store';
 import { RepostCounter } from './admission/repost-counter';
 import { buildIngestApp } from './ingest-app';
@@ -85,6 +86,7 @@ export async function createIngestService(options: IngestServiceOptions) {
     sources,
     admit,
     maxBodyBytes: options.maxBodyBytes,
+    replays: new RedisReplayGuard(redis, options.dedup.keyPrefix),
     adminApiKey: options.adminApiKey,
     checkUrl,
     checks: [

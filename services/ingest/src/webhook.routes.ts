@@ -1,15 +1,27 @@
 import type { Bus } from '@huiying/bus';
-import { canonicalUrl, normalisePost, parseWebhookBody, verifyWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, type FieldIssue } from '@huiying/ingest-core';
+import {
+  canonicalUrl,
+  normalisePost,
+  parseWebhookBody,
+  verifyWebhook,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  WEBHOOK_TOLERANCE_MS,
+  type FieldIssue,
+} from '@huiying/ingest-core';
 import type { Logger } from '@huiying/telemetry';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { ingestMetrics } from './admission/ingest-metrics';
 import { createPostAdmission, type PostAdmission } from './admission/post-admission';
+import { MemoryReplayGuard, type ReplayGuard } from './admission/replay-guard';
 import { TokenBuckets } from './admission/token-bucket';
 import type { WebhookSourceLookup } from './sources/source-registry';
 import { SourceDefinition, type WebhookSourceDefinition } from './sources/source-definition';
 
 export const SOURCE_HEADER = 'x-huiying-source';
+/** Longest a webhook request is expected to take (a Kafka acknowledgement under load included). */
+const IN_FLIGHT_MS = 60_000;
 const SOURCE_ID = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
 
 export interface WebhookOptions {
@@ -21,6 +33,8 @@ export interface WebhookOptions {
   admit?: PostAdmission;
   /** Request bodies above this get 413. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Signed requests already delivered; default: this process's memory. */
+  replays?: ReplayGuard;
   now?: () => number;
 }
 
@@ -83,6 +97,10 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
   const admit = options.admit ?? createPostAdmission({ bus: options.bus, metrics: ingestMetrics(new Registry()) });
   const buckets = new TokenBuckets();
   const log = options.logger.child({ component: 'webhook' });
+  const replays = options.replays ?? new MemoryReplayGuard(now);
+  // A timestamp is accepted up to the tolerance on either side of now, so a signature stays
+  // usable for twice the tolerance: remember it that long.
+  const replayTtlMs = 2 * WEBHOOK_TOLERANCE_MS;
 
   // The signature covers the bytes as sent, so the body is kept raw and parsed here.
   app.removeContentTypeParser('application/json');
@@ -106,7 +124,30 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
         log.warn({ source: sourceId, reason: verdict.reason, ip: request.ip }, 'webhook refused: signature');
         return reply.code(401).send({ error: 'bad_signature', reason: verdict.reason });
       }
+      const replayKey = `${sourceId}:${header(WEBHOOK_SIGNATURE_HEADER)}`;
+      // Claimed only for as long as a request may take, so a process that dies mid-request does
+      // not lock out the sender's retry; kept for the signature's whole life once answered 202.
+      if (!(await replays.claim(replayKey, IN_FLIGHT_MS))) {
+        log.warn({ source: sourceId, reason: 'replayed', ip: request.ip }, 'webhook refused: signature');
+        return reply
+          .code(401)
+          .send({ error: 'bad_signature', reason: 'replayed', message: 'this signed request was already delivered; to send it again, sign it with a fresh timestamp' });
+      }
+      try {
+        const answered = await admitBody(request, reply, sourceId, source, raw);
+        if (reply.statusCode === 202) await replays.keep(replayKey, replayTtlMs);
+        else await replays.release(replayKey);
+        return answered;
+      } catch (error) {
+        await replays.release(replayKey).catch(() => undefined);
+        throw error;
+      }
     }
+    return admitBody(request, reply, sourceId, source, raw);
+  });
+
+  /** Everything after authentication: parse, validate, rate-limit, admit. */
+  async function admitBody(request: FastifyRequest, reply: FastifyReply, sourceId: string, source: { definition: WebhookSourceDefinition }, raw: Buffer) {
 
     let body: unknown;
     try {
@@ -161,5 +202,5 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
       accepted: result.accepted.map((p) => p.id),
       ...(result.duplicates.length > 0 && { duplicates: result.duplicates }),
     });
-  });
+  }
 }

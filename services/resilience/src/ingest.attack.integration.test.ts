@@ -178,12 +178,8 @@ describe('ingest under attack', () => {
     );
   });
 
-  // KNOWN GAP, kept as it.failing so it turns red the day it is fixed (then make it a plain it):
-  // the signature check has no memory of signatures seen, so a captured request replayed within
-  // the 5-minute tolerance is accepted again (202) and its post published a second time (measured
-  // 2026-11-26: two copies on posts.ingested; dedup answered "accepted" again for the same id).
-  // Downstream, incident_posts' key keeps the post in one incident.
-  it.failing('refuses a request replayed within the 5-minute window, and logs it', async () => {
+  // Each signed request is remembered in Redis for twice the tolerance; only a 202 keeps it.
+  it('refuses a request replayed within the 5-minute window, and logs it', async () => {
     const raw = Buffer.from(
       JSON.stringify({
         nativeId: 'captured',
@@ -195,6 +191,7 @@ describe('ingest under attack', () => {
     expect(await push(raw, headers)).toEqual({ status: 202, json: { accepted: ['vendor:captured'] } });
     const replay = await push(raw, headers);
     expect(replay.status).toBe(401);
-    expect(logLines).toContainEqual(expect.objectContaining({ msg: 'webhook refused: signature', source: 'vendor' }));
+    expect(replay.json).toMatchObject({ error: 'bad_signature', reason: 'replayed' });
+    expect(logLines).toContainEqual(expect.objectContaining({ msg: 'webhook refused: signature', source: 'vendor', reason: 'replayed' }));
   });
 });
