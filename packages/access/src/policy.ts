@@ -18,6 +18,12 @@ export interface ActionResources {
   "incident.assign_department": IncidentResource;
   /** Checked against both incidents: the one merged away and the one it joins. */
   "incident.merge": MergeResource;
+  /** Checked against the incident the posts leave; the new incident starts with its departments. */
+  "incident.split": IncidentResource;
+  /** Moving t0 moves every deadline of the incident: checked like the other duty actions. */
+  "incident.correct_t0": IncidentResource;
+  /** Pausing or resuming a clock, checked against the departments of the clock's incident. */
+  "clock.pause": IncidentResource;
   "statement.draft": DraftResource;
   "draft.read": DraftResource;
   "statement.approve_step": SignOffStepResource;
@@ -38,6 +44,9 @@ export const ACTIONS: readonly Action[] = [
   "incident.dismiss",
   "incident.assign_department",
   "incident.merge",
+  "incident.split",
+  "incident.correct_t0",
+  "clock.pause",
   "statement.draft",
   "draft.read",
   "statement.approve_step",
@@ -120,6 +129,11 @@ export const ROLE_GRANTS: Readonly<Record<Action, readonly Role[]>> = {
   "incident.dismiss": ["duty_officer"],
   "incident.assign_department": ["duty_officer"],
   "incident.merge": ["duty_officer"],
+  "incident.split": ["duty_officer"],
+  "incident.correct_t0": ["duty_officer"],
+  // Clocks are wall-clock, 24/7: the one exception is a leader's recorded sign-off (国办发〔2016〕80号
+  // as the domain reads it), never the duty officer who watches the clock.
+  "clock.pause": ["leader"],
   "statement.draft": ["spokesperson"],
   "draft.read": ["spokesperson", "approver", "leader"],
   "statement.approve_step": ["approver"],

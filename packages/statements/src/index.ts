@@ -8,6 +8,8 @@ export {
   compareVersions, createDraft, discardDraft, draftVersion, draftVersions, listDrafts, readDraft, saveVersion,
 } from './drafting/drafts';
 export type { DraftEdit, DraftView, NewDraft } from './drafting/drafts';
+export { deskDraftOf, loadDeskDraft, loadDeskDrafts } from './drafting/drafting-desk';
+export type { DeskDraft, DeskParts, DeskSignOffStep } from './drafting/drafting-desk';
 export type { DraftRecord, DraftStatus, DraftVersion, PublishedStatement, SignOffStep } from './drafting/draft-store';
 export { describeFigures, eventWords, formatChineseTime, prefillFields, statedFigures } from './drafting/prefill';
 export type { AnsweredPost, StatedFigures } from './drafting/prefill';

@@ -80,6 +80,10 @@ describe('access control of the API', () => {
     ['an approver cannot set the level', 'approver', 'POST', 'level', { level: 'I', reason: '升级' }],
     ['a leader cannot assign departments', 'leader', 'POST', 'departments', { departments: ['市财政局'] }],
     ['an admin cannot merge incidents', 'admin', 'POST', 'merge', { into: 'FINANCE', reason: '同一事件' }],
+    ['a leader cannot correct t0 (it moves every deadline)', 'leader', 'POST', 't0', { t0: '2026-05-01T00:00:00.000Z', reason: '更正起算时间' }],
+    ['a spokesperson cannot correct t0', 'spokesperson', 'POST', 't0', { t0: '2026-05-01T00:00:00.000Z', reason: '更正起算时间' }],
+    ['an approver cannot split an incident', 'approver', 'POST', 'split', { postIds: ['p-1'], reason: '不是同一事件' }],
+    ['an admin cannot split an incident', 'admin', 'POST', 'split', { postIds: ['p-1'], reason: '不是同一事件' }],
     ['a leader of 市财政局 cannot read a 市安监局 incident', 'financeLeader', 'GET', '', undefined],
     ['a spokesperson of 市安监局 cannot read its statements list elsewhere', 'spokesperson', 'GET', 'FINANCE/statements', undefined],
   ])('%s', async (_name, user, method, action, payload) => {
@@ -94,8 +98,8 @@ describe('access control of the API', () => {
     expect(response.statusCode).toBe(403);
     expect(response.json().error).toBe('forbidden');
     // Nothing changed.
-    const { rows } = await f.db.query(`SELECT status, level_confirmed FROM incidents WHERE id = $1`, [safety.id]);
-    expect(rows[0]).toEqual({ status: 'detected', level_confirmed: false });
+    const { rows } = await f.db.query(`SELECT status, level_confirmed, t0 FROM incidents WHERE id = $1`, [safety.id]);
+    expect(rows[0]).toEqual({ status: 'detected', level_confirmed: false, t0: safety.t0 });
   });
 
   it.each([

@@ -14,10 +14,10 @@ import { statementRoutes, type WebhookTarget } from '@huiying/statements';
 import type { OutboxRelay } from '@huiying/outbox';
 import type { Db } from '@huiying/store';
 import { registerHealthRoutes, type Logger, type ReadinessCheck } from '@huiying/telemetry';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import { installAuthentication, signedIn } from './access/authentication';
+import { installAuthentication, revocationAware, SessionPrincipalCache, signedIn } from './access/authentication';
 import { ensureDemoUsers } from './access/user-accounts';
 import { DEFAULT_CONSOLE_DIR, serveConsole } from './console-static';
 import { installErrorHandler } from './errors';
@@ -61,6 +61,12 @@ export interface ApiAppOptions {
   consoleDir?: string | null;
   /** Embedded mode only: create one user per role when the users table is empty, and log them. */
   demoUsers?: boolean;
+  /**
+   * How long a verified session cookie is reused without reading PostgreSQL. Default 2 s: a
+   * session revoked by another process (the CLI, another instance) works at most that long;
+   * a logout through this API ends it at once. 0 turns it off.
+   */
+  sessionCacheMs?: number;
   /** How long the open-incident list is reused when no change was heard. Default 1 s; 0 turns it off. */
   listCacheMs?: number;
   /** How long a computed SLA report is reused. Default 15 s. */
@@ -93,6 +99,9 @@ export async function buildApiApp(options: ApiAppOptions) {
     // Only behind a reverse proxy may X-Forwarded-For name the client: otherwise anyone could
     // pick their own address and step around the login rate limit.
     trustProxy: options.trustProxy ?? false,
+    // Two log calls and a child logger per request for lines nobody reads (the level is warn):
+    // errors are still logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -113,10 +122,12 @@ export async function buildApiApp(options: ApiAppOptions) {
   });
   await app.register(fastifyCookie);
   const users = new PostgresUserDirectory(options.db);
-  const sessions = new PostgresSessionStore(options.db);
+  const sessionCache = new SessionPrincipalCache(options.sessionCacheMs ?? 2000);
+  const sessions = revocationAware(new PostgresSessionStore(options.db), sessionCache);
   installAuthentication(app, {
     users,
     sessions,
+    sessionCache,
     apiKeys: new PostgresApiKeyStore(options.db),
     ...(options.sessionPolicy && { sessionPolicy: options.sessionPolicy }),
     now,

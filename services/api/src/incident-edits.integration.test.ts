@@ -123,4 +123,22 @@ describe('incident edits and clock exceptions through the API', () => {
     expect((await post('leader', `/api/clocks/${clockId}/resume`)).json().code).toBe('not_paused');
     expect((await post('leader', `/api/clocks/clk-none/pause`, { reason: '不存在的时钟' })).statusCode).toBe(404);
   });
+
+  // clock.pause: clocks run 24/7, the one exception is a leader's recorded sign-off in their departments.
+  it.each([
+    ['duty', 403, 'role'],
+    ['spokesperson', 403, 'role'],
+    ['approver', 403, 'role'],
+    ['admin', 403, 'role'],
+    ['financeLeader', 403, 'department'],
+    ['cityLeader', 200, undefined],
+  ])('pausing and resuming a 市安监局 clock as %s: %i', async (user, status, reason) => {
+    const clockId = await clockOf(await seedIncident(f.db, { departments: ['市安监局'] }), 'running');
+    const paused = await post(user, `/api/clocks/${clockId}/pause`, { reason: '等待省厅核实' });
+    expect([paused.statusCode, paused.json().reason]).toEqual([status, reason]);
+    const resumed = await post(user, `/api/clocks/${clockId}/resume`);
+    expect([resumed.statusCode, resumed.json().reason]).toEqual([status, reason]);
+    const { rows } = await f.db.query(`SELECT count(*)::int AS n FROM clock_pauses WHERE clock_id = $1`, [clockId]);
+    expect(rows[0]!.n).toBe(status === 200 ? 1 : 0);
+  });
 });

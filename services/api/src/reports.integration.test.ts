@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { seedIncident, startApiFixture, type ApiFixture } from './testing/api-fixture';
 
 /** The leadership report read from PostgreSQL: clocks, pauses, statements, breaches, CSV. */
@@ -56,6 +57,16 @@ describe('SLA report on PostgreSQL', () => {
     expect(report.paused).toEqual([expect.objectContaining({ clockId: 'c-met', pausedMinutes: 60, reason: '夜间道路中断，等待现场核实', approvedBy: 'u-leader' })]);
     const may = (await f.app.inject({ url: '/api/reports/sla?month=2026-05', headers: await f.as('cityLeader') })).json();
     expect(may.totals.incidents).toBe(1);
+  });
+
+  it('sends the same report gzipped to a browser that takes it', async () => {
+    const headers = await f.as('cityLeader');
+    const plain = await f.app.inject({ url: '/api/reports/sla?month=2026-04', headers });
+    const zipped = await f.app.inject({ url: '/api/reports/sla?month=2026-04', headers: { ...headers, 'accept-encoding': 'gzip, deflate, br' } });
+    expect([zipped.statusCode, zipped.headers['content-encoding'], zipped.headers.vary]).toEqual([200, 'gzip', 'accept-encoding']);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    // The cache is off here: each request computes anew, at its own instant.
+    expect(JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8'))).toEqual({ ...plain.json(), generatedAt: expect.any(String) });
   });
 
   it('exports CSV with a BOM, CRLF lines and formula cells neutralised', async () => {

@@ -69,7 +69,30 @@ describe('drafting and sign-off through the API', () => {
     // Someone else of the department may.
     const approved = await call('approver', 'POST', `/api/drafts/${id}/sign-off`, { step: 0, decision: 'approve', version: 1 });
     expect(approved.statusCode).toBe(200);
-    expect(approved.json().draft.steps.map((s: { status: string }) => s.status)).toEqual(['approved', 'pending', 'waiting']);
+    expect(approved.json().draft.signOff.map((s: { status: string }) => s.status)).toEqual(['approved', 'pending', 'waiting']);
+  });
+
+  it("lists drafts in the drafting desk's shape: names, incident title, deadline, and who may act on which step", async () => {
+    await f.db.query(
+      `INSERT INTO clocks (id, incident_id, stage, status, t0, due_at, started_at, updated_at)
+       VALUES ($1, $2, 'statement', 'running', now(), now() + interval '5 hours', now(), now()) ON CONFLICT DO NOTHING`,
+      [`clk-desk-${incident.id}`, incident.id],
+    );
+    const id = await submittedDraft('spokesperson');
+    const deskOf = async (who: string | Record<string, string>) =>
+      ((await call(who, 'GET', '/api/drafts')).json().drafts as { id: string }[]).find((d) => d.id === id) as Record<string, any>;
+    const forApprover = await deskOf('approver');
+    expect(forApprover).toMatchObject({
+      incidentId: incident.id, incidentTitle: '礼县煤矿透水', kind: 'situation_report', department: '市安监局',
+      authorName: 'spokesperson 测试', version: 1, status: 'in_review', deadline: { stage: 'statement' },
+    });
+    expect(Date.parse(forApprover.deadline.dueAt)).toBeGreaterThan(Date.now());
+    expect(forApprover.signOff.map((s: { status: string; canAct: boolean }) => [s.status, s.canAct])).toEqual([['pending', true], ['waiting', false], ['waiting', false]]);
+    // The author sees the same chain and may act on none of it; a leader reads it and may not either.
+    expect((await deskOf('spokesperson')).signOff.map((s: { canAct: boolean }) => s.canAct)).toEqual([false, false, false]);
+    expect((await deskOf('leader')).signOff.map((s: { canAct: boolean }) => s.canAct)).toEqual([false, false, false]);
+    const rejected = await call('approver', 'POST', `/api/drafts/${id}/sign-off`, { step: 0, decision: 'reject', comment: '请补充伤亡数字', version: 1 });
+    expect(rejected.json().draft).toMatchObject({ status: 'rejected', signOff: [{ status: 'rejected', comment: '请补充伤亡数字', approverName: 'approver 测试', canAct: false }] });
   });
 
   it("refuses a duty officer's session publishing, and leaves the draft unpublished", async () => {
@@ -102,6 +125,6 @@ describe('drafting and sign-off through the API', () => {
     expect([bare.statusCode, bare.json().error]).toEqual([400, 'comment_required']);
     const rejected = await call('approver', 'POST', `/api/drafts/${id}/sign-off`, { step: 0, decision: 'reject', comment: '伤亡数字需与应急局核对' });
     expect(rejected.statusCode).toBe(200);
-    expect(rejected.json().draft.status).toBe('editing');
+    expect(rejected.json().draft.status).toBe('rejected');
   });
 });

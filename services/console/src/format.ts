@@ -59,8 +59,8 @@ export const LEVEL_LABEL: Record<Level, string> = {
 
 export const STATEMENT_KIND_LABEL: Record<string, string> = {
   situation_report: "情况通报",
-  rumor_rebuttal: "辟谣",
-  press_conference_notice: "新闻发布会通知",
+  rebuttal: "辟谣",
+  press_notice: "新闻发布会通知",
   policy_interpretation: "政策解读",
 };
 

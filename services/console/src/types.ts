@@ -131,8 +131,8 @@ export interface Statement {
   id: string;
   kind:
     | "situation_report"
-    | "rumor_rebuttal"
-    | "press_conference_notice"
+    | "rebuttal"
+    | "press_notice"
     | "policy_interpretation";
   title: string;
   department: string;

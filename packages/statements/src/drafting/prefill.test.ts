@@ -63,4 +63,11 @@ describe('prefill', () => {
   ] as const)('fills a %s from the incident', (kind, expected) => {
     expect(prefillFields({ kind, incident, posts, department: '文县人民政府', now, timeZone: 'Asia/Shanghai' })).toMatchObject(expected);
   });
+
+  it('names the event from the title, without the county the template already puts first, when no post names it', () => {
+    const fields = prefillFields({ kind: 'situation_report', incident, posts: [], department: '文县人民政府', now, timeZone: 'Asia/Shanghai' });
+    expect([fields.place, fields.event]).toEqual(['文县', '碧口镇李子坝村发生山体滑坡，已造成12人死亡']);
+    const elsewhere = prefillFields({ kind: 'situation_report', incident: { ...incident, title: '碧口镇山体滑坡' }, posts: [], department: '文县人民政府', now, timeZone: 'Asia/Shanghai' });
+    expect(elsewhere.event).toBe('碧口镇山体滑坡');
+  });
 });

@@ -119,7 +119,10 @@ export function prefillFields(input: PrefillInput): FieldValues {
   const time = formatChineseTime(incident.t0, input.timeZone);
   const issuedAt = formatChineseTime(input.now.toISOString(), input.timeZone);
   const figures = describeFigures(statedFigures(posts));
-  const event = eventWords(posts, incident.subtype) ?? incident.title;
+  // Without a classified event term the title stands in; it usually starts with the county the
+  // template already puts first ("关于{{place}}{{event}}"), which would read 关于文县文县….
+  const county = incident.counties.find((c) => incident.title.startsWith(c));
+  const event = eventWords(posts, incident.subtype) ?? (county ? incident.title.slice(county.length) : incident.title);
   switch (input.kind) {
     case 'situation_report':
       return { time, place, event, category, level, casualties: figures, issuer: input.department, issuedAt };

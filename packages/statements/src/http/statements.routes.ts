@@ -8,6 +8,7 @@ import { findStatement } from '../drafting/draft-store';
 import {
   compareVersions, createDraft, discardDraft, draftVersion, draftVersions, listDrafts, readDraft, saveVersion,
 } from '../drafting/drafts';
+import { loadDeskDrafts } from '../drafting/drafting-desk';
 import { publishDraft, recordPressConference } from '../publishing/publish-workflow';
 import type { WebhookDeliverer } from '../publishing/webhook-delivery';
 import { decideStep, submitDraft } from '../sign-off/sign-off-workflow';
@@ -112,7 +113,9 @@ export async function statementRoutes(app: FastifyInstance, options: StatementRo
     });
     api.get('/api/drafts', async (request) => {
       const ctx = context(request);
-      return { drafts: await listDrafts(setup, ctx, parse(ListQuery, request.query)) };
+      // The drafting desk's shape (services/console/API.md `Draft`); a draft in full is GET /api/drafts/:id.
+      const records = await listDrafts(setup, ctx, parse(ListQuery, request.query));
+      return { drafts: await loadDeskDrafts(options.db, records, ctx.principal, setup.templates) };
     });
     api.post('/api/drafts', async (request, reply) => {
       const ctx = context(request);

@@ -10,6 +10,8 @@ import {
   type Principal,
   type SessionPolicy,
   type SessionStore,
+  type StoredSession,
+  tokenDigest,
 } from '@huiying/access';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -50,6 +52,74 @@ export interface AuthenticationOptions {
    * (the CLI) stops working within this bound. 0 turns the cache off.
    */
   apiKeyCacheMs?: number;
+  /**
+   * Verified sessions reused without reading the session and the user again; built by the app
+   * with `revocationAware` around the store, so a logout here takes effect at once. Without one
+   * every request reads PostgreSQL twice.
+   */
+  sessionCache?: SessionPrincipalCache;
+}
+
+/**
+ * Signed-in principals by the digest of their session token, for a few seconds: the console
+ * sends a request per action and a burst on every live event, and each used to cost two
+ * PostgreSQL reads. Revocation is honoured: a session ended through this API's store (logout,
+ * `revokeAllOf` on a password change) is forgotten at once, one ended elsewhere (the CLI, another
+ * instance, a disabled account) within `ttlMs`. The session's hard end is checked on every hit.
+ */
+export class SessionPrincipalCache {
+  private readonly entries = new Map<string, { at: number; expiresAtMs: number; principal: SignedIn }>();
+
+  constructor(
+    /** Default 2 s in the app: a revocation elsewhere takes at most that long; 0 turns the cache off. */
+    private readonly ttlMs: number,
+    private readonly maxEntries = 5000,
+  ) {}
+
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
+  find(digest: string, nowMs: number): SignedIn | null {
+    const hit = this.entries.get(digest);
+    if (!hit) return null;
+    if (nowMs - hit.at < this.ttlMs && nowMs < hit.expiresAtMs) return hit.principal;
+    this.entries.delete(digest);
+    return null;
+  }
+
+  remember(digest: string, session: Pick<StoredSession, 'expiresAt'>, principal: SignedIn, nowMs: number): void {
+    if (this.ttlMs <= 0) return;
+    this.entries.delete(digest);
+    this.entries.set(digest, { at: nowMs, expiresAtMs: session.expiresAt.getTime(), principal });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  forget(digest: string): void {
+    this.entries.delete(digest);
+  }
+
+  forgetUser(userId: string): void {
+    for (const [digest, entry] of this.entries) if (entry.principal.id === userId) this.entries.delete(digest);
+  }
+}
+
+/** The session store, with every revocation through it also forgetting the cached principal. */
+export function revocationAware(store: SessionStore, cache: SessionPrincipalCache): SessionStore {
+  return {
+    create: (session) => store.create(session),
+    find: (digest) => store.find(digest),
+    touch: (digest, at) => store.touch(digest, at),
+    revoke: async (digest) => {
+      cache.forget(digest);
+      await store.revoke(digest);
+    },
+    revokeAllOf: async (userId) => {
+      cache.forgetUser(userId);
+      return store.revokeAllOf(userId);
+    },
+    purgeExpired: (now) => store.purgeExpired(now),
+  };
 }
 
 /**
@@ -90,6 +160,7 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
   const policy = options.sessionPolicy ?? DEFAULT_SESSION_POLICY;
   const apiKeyCache = new ApiKeyPrincipalCache(options.apiKeyCacheMs ?? 5000);
   const verifyApiKey = (key: string) => authenticateApiKey(options.apiKeys, key);
+  const sessionCache = options.sessionCache;
   app.decorateRequest('principal', null);
   app.decorateRequest('authVia', null);
   app.decorateRequest('sessionToken', null);
@@ -111,18 +182,25 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
       throw new ApiError('csrf');
     }
     if (!cookieToken) return;
-    const session = await resumeSession(options.sessions, cookieToken, options.now(), policy);
-    if (!session) return;
-    const user = await options.users.findById(session.userId);
-    if (!user || !user.active) return;
-    request.principal = {
-      id: user.id,
-      roles: user.roles,
-      departments: user.departments,
-      active: user.active,
-      username: user.username,
-      displayName: user.displayName,
-    };
+    const now = options.now();
+    const digest = sessionCache?.enabled && cookieToken.length <= 200 ? tokenDigest(cookieToken) : null;
+    let principal = digest ? sessionCache!.find(digest, now.getTime()) : null;
+    if (!principal) {
+      const session = await resumeSession(options.sessions, cookieToken, now, policy);
+      if (!session) return;
+      const user = await options.users.findById(session.userId);
+      if (!user || !user.active) return;
+      principal = {
+        id: user.id,
+        roles: user.roles,
+        departments: user.departments,
+        active: user.active,
+        username: user.username,
+        displayName: user.displayName,
+      };
+      if (digest) sessionCache!.remember(digest, session, principal, now.getTime());
+    }
+    request.principal = principal;
     request.authVia = 'session';
     request.sessionToken = cookieToken;
   });

@@ -2,7 +2,8 @@ import { ClockRequestRefusedError, pauseClock, resumeClock } from '@huiying/sla-
 import type { Db } from '@huiying/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { mayRead, signedIn, type SignedIn } from '../access/authentication';
+import type { FastifyRequest } from 'fastify';
+import { authorize, signedIn, type SignedIn } from '../access/authentication';
 import { ApiError } from '../errors';
 import { ErrorResponse, PauseClockBody } from '../http-schemas';
 
@@ -33,23 +34,22 @@ function refusal(error: unknown): never {
 export const clockRoutes: FastifyPluginAsyncZod<ClockRoutesOptions> = async (app, options) => {
   const { db } = options;
 
-  /** The policy has no clock action yet: a leader whose departments hold the incident. */
-  async function leaderOver(clockId: string, principal: SignedIn): Promise<void> {
+  /** `clock.pause` (a leader whose departments hold the clock's incident), for pausing and resuming alike. */
+  async function leaderOver(clockId: string, request: FastifyRequest): Promise<SignedIn> {
+    signedIn(request);
     const { rows } = await db.query<{ departments: string[] | null }>(
       `SELECT i.departments FROM clocks c JOIN incidents i ON i.id = c.incident_id WHERE c.id = $1`,
       [clockId],
     );
     if (!rows[0]) throw new ApiError('clock_not_found');
-    if (!principal.active || !principal.roles.includes('leader')) throw new ApiError('forbidden', { reason: 'role' });
-    if (!mayRead(principal, rows[0].departments ?? [])) throw new ApiError('forbidden', { reason: 'department' });
+    return authorize(request, 'clock.pause', { kind: 'incident', departments: rows[0].departments ?? [] });
   }
 
   app.post(
     '/api/clocks/:id/pause',
     { schema: { tags: ['duty'], params: ClockParams, body: PauseClockBody, response: responses } },
     async (request) => {
-      const principal = signedIn(request);
-      await leaderOver(request.params.id, principal);
+      const principal = await leaderOver(request.params.id, request);
       const clock = await pauseClock(db, {
         clockId: request.params.id,
         reason: request.body.reason,
@@ -65,8 +65,7 @@ export const clockRoutes: FastifyPluginAsyncZod<ClockRoutesOptions> = async (app
     '/api/clocks/:id/resume',
     { schema: { tags: ['duty'], params: ClockParams, body: z.object({}).loose().optional(), response: responses } },
     async (request) => {
-      const principal = signedIn(request);
-      await leaderOver(request.params.id, principal);
+      const principal = await leaderOver(request.params.id, request);
       const clock = await resumeClock(db, { clockId: request.params.id, resumedBy: principal.id, at: options.now() }).catch(refusal);
       options.onChange?.();
       return { clock };

@@ -183,8 +183,7 @@ export const dutyActionRoutes: FastifyPluginAsyncZod<DutyActionRoutesOptions> = 
     { schema: { tags: ['duty'], params: IncidentIdParams, body: CorrectT0Body, response: responses } },
     async (request) => {
       const actor = signedIn(request).id;
-      // No action of its own in the policy yet: correcting t0 is part of confirming the facts.
-      authorize(request, 'incident.confirm', incidentResource(await incidentToEdit(request.params.id)));
+      authorize(request, 'incident.correct_t0', incidentResource(await incidentToEdit(request.params.id)));
       const incident = await edit(() =>
         correctT0InDb(db, { incidentId: request.params.id, t0: request.body.t0, actor, reason: request.body.reason, now: options.now() }),
       );
@@ -222,8 +221,7 @@ export const dutyActionRoutes: FastifyPluginAsyncZod<DutyActionRoutesOptions> = 
     async (request) => {
       const actor = signedIn(request).id;
       const source = await incidentToEdit(request.params.id);
-      // A split is a merge run backwards: the policy's merge grant covers it (duty officers).
-      authorize(request, 'incident.merge', { kind: 'merge', from: incidentResource(source), into: incidentResource(source) });
+      authorize(request, 'incident.split', incidentResource(source));
       const outcome = await edit(() =>
         splitIncidentInDb(db, { incidentId: source.id, postIds: [...new Set(request.body.postIds)], actor, reason: request.body.reason, now: options.now() }),
       );

@@ -1,4 +1,4 @@
-import { decideStep, readDraft, StatementError, type ActionContext, type StatementsSetupOptions } from '@huiying/statements';
+import { decideStep, loadDeskDraft, readDraft, StatementError, type ActionContext, type StatementsSetupOptions } from '@huiying/statements';
 import { createStatementsSetup } from '@huiying/statements';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -16,8 +16,18 @@ const SignOffBody = z.object({
   version: z.number().int().min(1).optional(),
 });
 
+/** The drafting desk's `Draft` (services/console/API.md), as `GET /api/drafts` lists it. */
 const SignOffResponse = z.object({
-  draft: z.object({ id: z.string(), status: z.string(), currentVersion: z.number(), steps: z.array(z.unknown()) }).loose(),
+  draft: z.object({
+    id: z.string(), incidentId: z.string().nullable(), incidentTitle: z.string().nullable(), kind: z.string(), title: z.string(),
+    department: z.string(), authorId: z.string(), authorName: z.string(), version: z.number(), status: z.string(),
+    deadline: z.object({ stage: z.string(), dueAt: z.string() }).nullable(),
+    signOff: z.array(z.object({
+      step: z.number(), label: z.string(), department: z.string(), approverName: z.string().nullable(), status: z.string(),
+      dueAt: z.string().nullable(), at: z.string().nullable(), comment: z.string().nullable(), canAct: z.boolean(),
+    })),
+    updatedAt: z.string(),
+  }),
 });
 
 /** The statements workflow's refusals in the API's error vocabulary (the console's contract). */
@@ -79,7 +89,9 @@ export const signOffRoutes: FastifyPluginAsyncZod<StatementsSetupOptions> = asyn
           if (current && current.version !== version) throw new ApiError('stale_version', { reviewing: current.version });
         }
         await decideStep(setup, id, step, decision === 'approve' ? { decision } : { decision, comment }, ctx);
-        return { draft: { ...(await readDraft(setup, id, ctx)) } };
+        const draft = await loadDeskDraft(options.db, id, ctx.principal, setup.templates);
+        if (!draft) throw new ApiError('draft_not_found');
+        return { draft };
       } catch (error) {
         return apiErrorOfStatement(error);
       }

@@ -284,7 +284,7 @@ export function fixtureState(now: number) {
       id: "dr-2",
       incidentId: "inc-rumor",
       incidentTitle: "网传文县自来水污染",
-      kind: "rumor_rebuttal",
+      kind: "rebuttal",
       title: "关于“文县自来水污染”不实信息的辟谣",
       department: "市安监局",
       authorId: "u-spokesperson",
