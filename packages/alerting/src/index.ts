@@ -62,7 +62,8 @@ export { DRILL_MARK, composeAlertText, renderWithin } from './channels/alert-tex
 export type { AlertNotice, AlertText } from './channels/alert-text';
 export type { DeliveryOutcome } from './channels/delivery-outcome';
 export type { ChannelSender, Delivery, SenderOptions } from './channels/sender';
-export { CHANNEL_RATE_LIMITS, createSender } from './channels/create-sender';
+export { createSender } from './channels/create-sender';
+export { CHANNEL_RATE_LIMITS, RateLimit, rateLimitsOf, sendDelayMs } from './channels/rate-limits';
 export { WECOM_TEXT_MAX_BYTES, buildWecomMessage, wecomSender } from './channels/wecom-robot';
 export { DINGTALK_TEXT_MAX_BYTES, buildDingtalkMessage, dingtalkSender, dingtalkSign, dingtalkUrl } from './channels/dingtalk-robot';
 export { FEISHU_TEXT_MAX_BYTES, buildFeishuMessage, feishuSender, feishuSign } from './channels/feishu-robot';

@@ -36,6 +36,38 @@ export async function enqueueEvent<P>(tx: Queryable, entry: OutboxEntry<P>): Pro
   return id;
 }
 
+/**
+ * `enqueueEvent` for many events in one statement (rows keep the given order): a batch of clock
+ * steps fired in one transaction records its events in one round trip instead of one each.
+ */
+export async function enqueueEvents(tx: Queryable, entries: ReadonlyArray<OutboxEntry<unknown>>): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const cols: { id: string[]; topic: string[]; type: string[]; key: string[]; trace: string[]; payload: string[]; at: string[] } = {
+    id: [], topic: [], type: [], key: [], trace: [], payload: [], at: [],
+  };
+  for (const entry of entries) {
+    const parsed = entry.def.payload.safeParse(entry.payload);
+    if (!parsed.success) throw new Error(`outbox: ${entry.def.type} payload is invalid: ${parsed.error.message}`);
+    cols.id.push(entry.id ?? randomUUID());
+    cols.topic.push(entry.def.topic);
+    cols.type.push(entry.def.type);
+    cols.key.push(entry.key);
+    cols.trace.push(entry.traceId);
+    cols.payload.push(JSON.stringify(parsed.data));
+    cols.at.push((entry.occurredAt ?? new Date()).toISOString());
+  }
+  await tx.query(
+    `INSERT INTO outbox (id, topic, type, key, trace_id, payload, occurred_at)
+     SELECT id, topic, type, key, trace_id, payload::jsonb, occurred_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+         WITH ORDINALITY AS e(id, topic, type, key, trace_id, payload, occurred_at, n)
+      ORDER BY n
+     ON CONFLICT (id) DO NOTHING`,
+    [cols.id, cols.topic, cols.type, cols.key, cols.trace, cols.payload, cols.at],
+  );
+  return cols.id;
+}
+
 export interface OutboxRelayOptions {
   db: Queryable & { transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> };
   bus: Bus;

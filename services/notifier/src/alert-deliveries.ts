@@ -1,4 +1,4 @@
-import { createSender, type AlertNotice, type ChannelSender, type DeliveryOutcome, type Person } from '@huiying/alerting';
+import { createSender, rateLimitsOf, type AlertNotice, type ChannelConfig, type ChannelSender, type DeliveryOutcome, type Person } from '@huiying/alerting';
 import type { Db } from '@huiying/store';
 import type { Logger } from '@huiying/telemetry';
 import type { AlertingSetup } from './alerting-config';
@@ -8,6 +8,20 @@ export class RetryableDeliveryError extends Error {
   override readonly name = 'RetryableDeliveryError';
   constructor(readonly outcome: DeliveryOutcome) {
     super(`${outcome.channelId}: ${'reason' in outcome ? outcome.reason : outcome.status}`);
+  }
+}
+
+/**
+ * The channel's rate limit says wait: not an attempt (nothing was sent, nothing is recorded), so
+ * the job is delayed by `waitMs` and keeps all its attempts.
+ */
+export class DeferredDeliveryError extends Error {
+  override readonly name = 'DeferredDeliveryError';
+  constructor(
+    readonly channelId: string,
+    readonly waitMs: number,
+  ) {
+    super(`${channelId}: rate limit, next send in ${waitMs} ms`);
   }
 }
 
@@ -27,6 +41,11 @@ export interface DeliveryAttemptOptions {
   maxAttempts: number;
   /** Senders by channel id, so rate state and connections are reused. */
   senders: Map<string, ChannelSender>;
+  /**
+   * Reserves one send within the channel's limits (`rateLimitsOf`); returns 0 when reserved, else
+   * the milliseconds to wait. Without it, nothing limits the sends.
+   */
+  reserveSend?: (channelId: string, limits: ReturnType<typeof rateLimitsOf>) => Promise<number>;
 }
 
 export type DeliveryAttemptResult = 'delivered' | 'failed' | 'skipped';
@@ -58,6 +77,7 @@ export async function attemptDelivery(db: Db, deliveryId: string, options: Deliv
       reason: 'channel no longer configured',
     };
   } else {
+    await keepRateLimit(channel, options);
     let sender = options.senders.get(channel.id);
     if (!sender || sender.channel !== channel) {
       sender = createSender(channel);
@@ -82,4 +102,11 @@ export async function attemptDelivery(db: Db, deliveryId: string, options: Deliv
   else options.logger.warn(log, 'alert delivery attempt failed; retrying');
   if (final === null) throw new RetryableDeliveryError(outcome);
   return final;
+}
+
+/** Throws `DeferredDeliveryError` while the channel's robot has had its share of messages. */
+async function keepRateLimit(channel: ChannelConfig, options: DeliveryAttemptOptions): Promise<void> {
+  if (!options.reserveSend) return;
+  const waitMs = await options.reserveSend(channel.id, rateLimitsOf(channel));
+  if (waitMs > 0) throw new DeferredDeliveryError(channel.id, waitMs);
 }

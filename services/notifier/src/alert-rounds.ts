@@ -13,6 +13,7 @@ import type { Queryable } from '@huiying/outbox';
 import type { Db } from '@huiying/store';
 import type { Logger } from '@huiying/telemetry';
 import type { AlertingSetup } from './alerting-config';
+import { watchSchemeOfAlertKey } from './alert-rules';
 
 interface AlertRow {
   id: string;
@@ -36,7 +37,7 @@ export function alertOfRow(row: AlertRow): Alert {
   return Alert.parse({
     id: row.id,
     key: row.key,
-    incidentId: row.incident_id ?? row.disclosure_request_id,
+    incidentId: row.incident_id ?? row.disclosure_request_id ?? watchSchemeOfAlertKey(row.key),
     clockId: row.clock_id,
     severity: row.severity,
     title: row.title,

@@ -1,4 +1,4 @@
-import type { Alert, AlertSeverity, ClockEvent } from '@huiying/contracts';
+import type { Alert, AlertSeverity, ClockEvent, SpikeDetected } from '@huiying/contracts';
 
 const STAGE_NAMES: Record<ClockEvent['clock']['stage'], string> = {
   statement: '权威信息发布',
@@ -53,4 +53,41 @@ export function alertForClockEvent(event: ClockEvent, eventId: string, at: Date)
     drill: clock.drill,
     createdAt: at.toISOString(),
   };
+}
+
+const SPIKE_KEY_PREFIX = 'spike|';
+
+/**
+ * A post-volume spike becomes a warning to the duty officer, with the figures that justify it.
+ * One spike (subject, window, window end) is one alert however often it is delivered; spikes of
+ * one subject within the bundling window (the hour and the day window together) fold into one
+ * message with a count, as clock alerts of one clock do. A watch scheme has no incident: its id
+ * stands in, as a disclosure request's does for its clock.
+ */
+export function alertForSpike(spike: SpikeDetected, eventId: string, at: Date): Alert {
+  const { subject } = spike;
+  const drill = subject.drill ? '【演练】' : '';
+  const what = subject.kind === 'watch_scheme' ? '监测方案' : '事件';
+  const baseline = `基线 ${spike.baselineMean.toFixed(1)}±${spike.baselineStddev.toFixed(1)}`;
+  return {
+    id: eventId,
+    key: `${SPIKE_KEY_PREFIX}${subject.kind}|${subject.id}|${spike.window}|${spike.windowEnd}`,
+    incidentId: subject.id,
+    clockId: null,
+    severity: 'warning',
+    title: `${drill}${subject.title}`,
+    body:
+      `${drill}${what}舆情激增（${spike.window}）：${beijing(spike.windowStart)} 至 ${beijing(spike.windowEnd)} 共 ${spike.current} 条，` +
+      `${baseline}，${spike.because}。责任单位：${subject.departments.join('、') || '待指派'}`,
+    drill: subject.drill,
+    createdAt: at.toISOString(),
+  };
+}
+
+/** The watch scheme a spike alert is about (its row has no incident), from its key; null otherwise. */
+export function watchSchemeOfAlertKey(key: string): string | null {
+  const prefix = `${SPIKE_KEY_PREFIX}watch_scheme|`;
+  if (!key.startsWith(prefix)) return null;
+  const id = key.slice(prefix.length).split('|')[0];
+  return id && id.length > 0 ? id : null;
 }

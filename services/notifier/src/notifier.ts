@@ -4,13 +4,15 @@ import type { Bus } from '@huiying/bus';
 import type { OutboxRelay } from '@huiying/outbox';
 import type { Db } from '@huiying/store';
 import type { Logger } from '@huiying/telemetry';
-import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import IORedis, { type RedisOptions } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { attemptDelivery } from './alert-deliveries';
+import { attemptDelivery, DeferredDeliveryError } from './alert-deliveries';
 import type { IntakeJobs } from './alert-intake';
 import { createAlertRecorder } from './alert-recorder';
 import { closeBundle, runAlertRound, type RoundOptions } from './alert-rounds';
 import { alertingFiles, loadAlertingSetup, type AlertingSetup } from './alerting-config';
+import { createRobotRateLimiter } from './robot-rate-limiter';
 import {
   AlertRoundJob,
   BundleCloseJob,
@@ -62,6 +64,9 @@ export function createNotifier(options: NotifierOptions) {
   let worker: Worker<NotifyJobData, string, string> | undefined;
   let reconcileTimer: NodeJS.Timeout | undefined;
   const watched: string[] = [];
+  // Lazy, so building a notifier starts nothing; keys under the prefix, cleaned with it.
+  const limiterRedis = new IORedis({ ...(options.redis as RedisOptions), lazyConnect: true });
+  const rateLimiter = createRobotRateLimiter(limiterRedis, prefix);
 
   const roundOptions = (): RoundOptions => ({
     setup,
@@ -103,7 +108,7 @@ export function createNotifier(options: NotifierOptions) {
     return problems;
   }
 
-  async function process(job: Job<NotifyJobData, string, string>): Promise<string> {
+  async function process(job: Job<NotifyJobData, string, string>, token?: string): Promise<string> {
     switch (job.name) {
       case NOTIFY_JOBS.round.name: {
         const data = AlertRoundJob.parse(job.data);
@@ -120,7 +125,17 @@ export function createNotifier(options: NotifierOptions) {
       }
       case NOTIFY_JOBS.deliver.name: {
         const data = DeliverJob.parse(job.data);
-        return attemptDelivery(options.db, data.deliveryId, { setup, logger: options.logger, maxAttempts: options.maxAttempts, senders });
+        try {
+          return await attemptDelivery(options.db, data.deliveryId, {
+            setup, logger: options.logger, maxAttempts: options.maxAttempts, senders, reserveSend: rateLimiter.reserve,
+          });
+        } catch (error) {
+          if (!(error instanceof DeferredDeliveryError) || token === undefined) throw error;
+          // A burst to one robot is spread out, not refused by the platform: the job waits its
+          // turn without spending an attempt. A little jitter keeps waiting jobs from waking together.
+          await job.moveToDelayed(Date.now() + error.waitMs + Math.floor(Math.random() * 100), token);
+          throw new DelayedError();
+        }
       }
       default:
         throw new Error(`unknown notifier job ${job.name}`);
@@ -196,6 +211,8 @@ export function createNotifier(options: NotifierOptions) {
       await recorder.stop();
       await worker?.close();
       await queue.close();
+      if (limiterRedis.status === 'ready') await limiterRedis.quit().catch(() => limiterRedis.disconnect());
+      else limiterRedis.disconnect();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { ClockEventMessage, type ClockEventKind, type ClockSnapshot } from '@huiying/contracts';
 import type { ClockPause, TrackedClock } from '@huiying/deadlines';
 import { toIso } from '@huiying/incident-core';
-import { enqueueEvent, type Queryable } from '@huiying/outbox';
+import { enqueueEvents, type OutboxEntry, type Queryable } from '@huiying/outbox';
 
 interface ClockRow {
   id: string;
@@ -81,6 +81,48 @@ export async function clocksOfIncident(db: Queryable, incidentId: string): Promi
 export async function findClock(db: Queryable, id: string, forUpdate = false): Promise<TrackedClock | null> {
   const { rows } = await db.query<ClockRow>(`SELECT ${COLUMNS} FROM clocks WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
   return (await withPauses(db, rows))[0] ?? null;
+}
+
+/** A clock as the firing path needs it: its state, the steps it fired, and its owner for events. */
+export interface ClockForFiring {
+  clock: TrackedClock;
+  firedSteps: string[];
+  owner: ClockOwner;
+}
+
+/**
+ * Locks the owners of the clocks (in one sorted order, so two batches never wait on each other
+ * in a cycle; `lockOwner` takes the same locks one at a time) and loads the clocks, locked, with
+ * their pauses, fired steps and owners: two statements whatever the number of clocks.
+ */
+export async function lockAndLoadClocks(tx: Queryable, ids: readonly string[]): Promise<Map<string, ClockForFiring>> {
+  await tx.query(
+    `SELECT count(pg_advisory_xact_lock(hashtext('clocks:' || owner)))
+       FROM (SELECT DISTINCT COALESCE(incident_id, disclosure_request_id) AS owner FROM clocks WHERE id = ANY($1) ORDER BY 1) AS o`,
+    [ids],
+  );
+  const { rows } = await tx.query<ClockRow & { pauses: PauseRow[]; fired: string[]; title: string | null; departments: string[] | null }>(
+    `SELECT ${COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')},
+            COALESCE((SELECT json_agg(json_build_object('clock_id', p.clock_id, 'from_at', p.from_at, 'to_at', p.to_at, 'reason', p.reason,
+                                                        'signed_off_by', p.signed_off_by, 'signed_off_at', p.signed_off_at) ORDER BY p.from_at, p.id)
+                        FROM clock_pauses p WHERE p.clock_id = c.id), '[]') AS pauses,
+            ARRAY(SELECT s.step FROM clock_steps s WHERE s.clock_id = c.id) AS fired,
+            CASE WHEN c.disclosure_request_id IS NULL THEN i.title ELSE '依申请公开：' || d.subject END AS title,
+            CASE WHEN c.disclosure_request_id IS NULL THEN i.departments ELSE ARRAY[d.department] END AS departments
+       FROM clocks c
+       LEFT JOIN incidents i ON i.id = c.incident_id
+       LEFT JOIN disclosure_requests d ON d.id = c.disclosure_request_id
+      WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c`,
+    [ids],
+  );
+  const loaded = new Map<string, ClockForFiring>();
+  for (const row of rows) {
+    const pauses = row.pauses.map((p) => ({ from: toIso(p.from_at), to: nullableIso(p.to_at), reason: p.reason, signedOffBy: p.signed_off_by, signedOffAt: toIso(p.signed_off_at) }));
+    const clock = trackedOf(row, pauses);
+    // As `ownerOf`: an owner row gone missing still names the clock's owner id.
+    loaded.set(row.id, { clock, firedSteps: row.fired, owner: { title: row.title ?? clock.incidentId, departments: row.departments ?? [] } });
+  }
+  return loaded;
 }
 
 /** Clocks that can still fire a step: the reconciler's work list. */
@@ -181,21 +223,33 @@ export async function recordClockEvent(
   detail: ClockEventDetail,
   publish = true,
 ): Promise<void> {
-  await tx.query(`INSERT INTO clock_history (clock_id, at, event, detail) VALUES ($1, $2, $3, $4)`, [
-    clock.id,
-    detail.at.toISOString(),
-    kind,
-    JSON.stringify({
-      warning: detail.warning ?? null,
-      escalationStep: detail.escalationStep ?? null,
-      reason: detail.reason ?? null,
-      t0: clock.t0,
-      dueAt: clock.dueAt,
-      ...detail.history,
-    }),
-  ]);
-  if (!publish) return;
-  await enqueueEvent(tx, {
+  await recordClockEvents(tx, [{ kind, clock, owner, detail, publish }]);
+}
+
+export interface ClockEventRecord {
+  kind: ClockEventKind;
+  clock: TrackedClock;
+  owner: ClockOwner;
+  detail: ClockEventDetail;
+  /** False: history only (a stale step is recorded, not announced). */
+  publish: boolean;
+}
+
+/** The history row's detail of a clock event. */
+export function historyDetail(clock: TrackedClock, detail: ClockEventDetail): Record<string, unknown> {
+  return {
+    warning: detail.warning ?? null,
+    escalationStep: detail.escalationStep ?? null,
+    reason: detail.reason ?? null,
+    t0: clock.t0,
+    dueAt: clock.dueAt,
+    ...detail.history,
+  };
+}
+
+/** The outbox entry announcing a clock event. */
+export function clockEventEntry({ kind, clock, owner, detail }: ClockEventRecord): OutboxEntry<unknown> {
+  return {
     def: ClockEventMessage,
     payload: {
       kind,
@@ -210,7 +264,24 @@ export async function recordClockEvent(
     traceId: detail.traceId,
     occurredAt: detail.at,
     ...(detail.eventId !== undefined && { id: detail.eventId }),
-  });
+  };
+}
+
+/** `recordClockEvent` for many events, in order: one statement for the history, one for the outbox. */
+export async function recordClockEvents(tx: Queryable, events: readonly ClockEventRecord[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `INSERT INTO clock_history (clock_id, at, event, detail)
+     SELECT clock_id, at, event, detail::jsonb FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[])
+       WITH ORDINALITY AS h(clock_id, at, event, detail, n) ORDER BY n`,
+    [
+      events.map((e) => e.clock.id),
+      events.map((e) => e.detail.at.toISOString()),
+      events.map((e) => e.kind),
+      events.map(({ clock, detail }) => JSON.stringify(historyDetail(clock, detail))),
+    ],
+  );
+  await enqueueEvents(tx, events.filter((e) => e.publish).map(clockEventEntry));
 }
 
 /** Whose clock it is, for the event: the incident's title and departments, or the request's. */

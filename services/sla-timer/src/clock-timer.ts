@@ -1,16 +1,16 @@
 import type { Bus, SubscriptionHandle } from '@huiying/bus';
 import { ClockEventMessage, IncidentEventMessage, StatementEventMessage } from '@huiying/contracts';
-import type { ClockPolicy } from '@huiying/deadlines';
+import { jobIdFor, type ClockPolicy } from '@huiying/deadlines';
 import type { OutboxRelay } from '@huiying/outbox';
 import { markProcessed, type Db } from '@huiying/store';
 import type { Logger } from '@huiying/telemetry';
 import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import IORedis, { type RedisOptions } from 'ioredis';
-import { ClockStepJob, createClockQueue, ensureStepJob, type ClockQueue, type EnsureOutcome } from './clock-jobs';
+import { CLOCK_STEP_JOB, ClockStepJob, createClockQueue, ensureStepJob, type ClockQueue, type EnsureOutcome } from './clock-jobs';
 import { applyIncidentState, applyStatement } from './clock-lifecycle';
 import { lockOwner, pendingClockIds } from './clock-repository';
-import { fireDueSteps, type FiredBy, type FireResult } from './clock-steps';
-import { createDueSet, startFiringLoop, type DueEntry } from './due-set';
+import { fireDueSteps, fireDueStepsOfClocks, type FiredBy, type FireResult } from './clock-steps';
+import { createDueSet, dueMember, parseDueMember, startFiringLoop, type DueEntry } from './due-set';
 
 export interface ClockTimerOptions {
   bus: Bus;
@@ -27,8 +27,17 @@ export interface ClockTimerOptions {
   now?: () => Date;
   /** How often the reconciler re-checks PostgreSQL against Redis while running. Default 60 s. */
   reconcileEveryMs?: number;
-  /** Steps fired at once by the worker, and by the due-set poller. Default 8. */
+  /** Jobs run at once by the BullMQ worker. Default 8. */
   concurrency?: number;
+  /**
+   * Transactions the due-set poller keeps in flight, each firing up to `batch` claimed steps.
+   * Default 4 (the database pool has 10 connections by default: leave some for the rest).
+   */
+  pollerTransactions?: number;
+  /** Most steps fired in one poller transaction: a backlog is worked off in bigger batches. Default 256. */
+  batch?: number;
+  /** Told of every step fired, after its transaction committed (for figures). */
+  onStepsFired?: (steps: Array<{ clockId: string; step: string; dueAtMs: number; firedBy: FiredBy }>, committedAtMs: number) => void;
   /** Longest sleep of the due-set poller between claims. Default 5 ms. */
   pollEveryMs?: number;
   /**
@@ -63,6 +72,8 @@ export function createClockTimer(options: ClockTimerOptions) {
   const queue: ClockQueue = createClockQueue(options.queueName, options.redis, prefix);
   const group = options.group ?? 'huiying-sla-timer';
   const concurrency = options.concurrency ?? 8;
+  const pollerTransactions = options.pollerTransactions ?? 4;
+  const batch = options.batch ?? 256;
   const graceMs = options.fallbackGraceMs ?? 1_000;
   // Its own connection: the poller's tight loop must not queue behind BullMQ's blocking commands.
   // Lazy, so building a timer starts nothing; the key sits under the prefix, cleaned with it.
@@ -74,20 +85,28 @@ export function createClockTimer(options: ClockTimerOptions) {
   let reconcileTimer: NodeJS.Timeout | undefined;
   let stopping = false;
 
-  /** Both wake-ups for the next step; the job first, so a claimed member always finds its clock id. */
+  /** Both wake-ups for the next step: the durable job first, then the fast one. */
   async function schedule(next: NonNullable<FireResult['next']>, clockId: string): Promise<EnsureOutcome> {
     const outcome = await ensureStepJob(queue, next, clockId, graceMs);
     // ZADD moves the member when the instant changed (a rebase, a resume).
-    await dueSet.add([{ member: next.jobId, atMs: next.atMs }]);
+    await dueSet.add([{ member: dueMember(clockId, next.step), atMs: next.atMs }]);
     return outcome;
+  }
+
+  /** After a commit: each fired step logged, and told to `onStepsFired`. */
+  function told(results: Iterable<[string, FireResult]>, firedBy: FiredBy): void {
+    const committedAtMs = Date.now();
+    const steps = [...results].flatMap(([clockId, r]) => r.fired.map((f) => ({ clockId, step: f.step, dueAtMs: f.dueAtMs, latenessMs: f.latenessMs })));
+    for (const f of steps) options.logger.info({ clockId: f.clockId, step: f.step, latenessMs: f.latenessMs, firedBy }, 'clock step fired');
+    if (steps.length > 0) options.onStepsFired?.(steps.map(({ clockId, step, dueAtMs }) => ({ clockId, step, dueAtMs, firedBy })), committedAtMs);
   }
 
   /** Fires what is due for the clock, then makes sure Redis wakes it for the next step. */
   async function wake(clockId: string, firedBy: FiredBy, report?: ReconcileReport): Promise<FireResult> {
     const result = await fireDueSteps(options.db, clockId, options.policy, now(), firedBy);
+    told([[clockId, result]], firedBy);
     if (result.fired.length > 0) {
       await options.relay.flush();
-      for (const f of result.fired) options.logger.info({ clockId, step: f.step, latenessMs: f.latenessMs, firedBy }, 'clock step fired');
     }
     if (report) report.stepsFired += result.fired.length;
     if (result.next) {
@@ -101,6 +120,7 @@ export function createClockTimer(options: ClockTimerOptions) {
   async function fireJob(job: Job<ClockStepJob, string, string>, token?: string): Promise<string> {
     const data = ClockStepJob.parse(job.data);
     const result = await fireDueSteps(options.db, data.clockId, options.policy, now(), 'bullmq');
+    told([[data.clockId, result]], 'bullmq');
     if (result.fired.length > 0) await options.relay.flush();
     if (result.next) {
       if (result.next.jobId === job.id && token) {
@@ -108,7 +128,7 @@ export function createClockTimer(options: ClockTimerOptions) {
         // the id and wait again instead of freeing it and racing a new job.
         await job.updateData({ ...data, atMs: result.next.atMs });
         await job.moveToDelayed(result.next.atMs + graceMs, token);
-        await dueSet.add([{ member: result.next.jobId, atMs: result.next.atMs }]);
+        await dueSet.add([{ member: dueMember(data.clockId, result.next.step), atMs: result.next.atMs }]);
         throw new DelayedError();
       }
       await schedule(result.next, data.clockId);
@@ -116,28 +136,91 @@ export function createClockTimer(options: ClockTimerOptions) {
     return result.fired.map((f) => f.step).join(',') || 'nothing due';
   }
 
-  /** The poller's side: a claimed member wakes its clock exactly as the BullMQ job would. */
-  async function fireClaimed(entry: DueEntry): Promise<void> {
-    try {
-      // No job: the fallback already ran it, or Redis lost both and the reconciler restores them.
-      const job = await queue.getJob(entry.member);
-      if (!job) return;
-      const result = await wake(ClockStepJob.parse(job.data).clockId, 'fast-loop');
-      // The step is recorded in PostgreSQL now, so its fallback job would only repeat the
-      // transaction to find nothing; spare it. Kept when it still wakes this step (not yet due).
-      if (result.next?.jobId !== entry.member) await job.remove().catch(() => undefined);
-    } catch (error) {
-      options.logger.error({ err: error, jobId: entry.member }, 'due-set wake-up failed; the BullMQ job will fire the step');
-    }
+  /** The clock a claimed member wakes, and the job id of its step. */
+  async function clockOfMember(member: string): Promise<{ clockId: string; jobId: string } | null> {
+    const parsed = parseDueMember(member);
+    if (parsed) return { clockId: parsed.clockId, jobId: jobIdFor(parsed.clockId, parsed.step) };
+    // A member written before members named their clock: the job does. No job: the fallback
+    // already ran it, or Redis lost both and the reconciler restores them.
+    const job = await queue.getJob(member);
+    return job ? { clockId: ClockStepJob.parse(job.data).clockId, jobId: member } : null;
   }
 
-  // Claimed members are fired `concurrency` at a time without holding up the poller: a wake-up
-  // is a PostgreSQL transaction, and the next claim must not wait for it.
+  /**
+   * The poller's side: claimed members wake their clocks as the BullMQ jobs would, many clocks
+   * in one transaction (`fireDueStepsOfClocks`), then both wake-ups of each next step are set.
+   */
+  async function fireClaimed(entries: DueEntry[]): Promise<void> {
+    const claimedJobs = new Map<string, string>();
+    for (const entry of entries) {
+      try {
+        const clock = await clockOfMember(entry.member);
+        if (clock) claimedJobs.set(clock.clockId, clock.jobId);
+      } catch (error) {
+        options.logger.error({ err: error, member: entry.member }, 'due-set member unreadable; the BullMQ job will fire the step');
+      }
+    }
+    if (claimedJobs.size === 0) return;
+    let results: Map<string, FireResult>;
+    try {
+      results = await fireDueStepsOfClocks(options.db, [...claimedJobs.keys()], options.policy, now(), 'fast-loop');
+    } catch (error) {
+      // One bad clock must not hold the others back: each on its own, then the fallback jobs.
+      options.logger.warn({ err: error, clocks: claimedJobs.size }, 'batch wake-up failed; waking the clocks one by one');
+      for (const clockId of claimedJobs.keys()) {
+        try {
+          await wake(clockId, 'fast-loop');
+        } catch (single) {
+          options.logger.error({ err: single, clockId }, 'due-set wake-up failed; the BullMQ job will fire the step');
+        }
+      }
+      return;
+    }
+    told(results, 'fast-loop');
+    // Published without holding up the next batch; the relay coalesces and its sweep catches up.
+    if ([...results.values()].some((r) => r.fired.length > 0)) {
+      options.relay.flush().catch((error) => options.logger.error({ err: error }, 'outbox flush after fired steps failed; the sweep retries'));
+    }
+    // The lane is free for the next transaction while Redis is told; `stop` waits for this.
+    const scheduling: Promise<void> = scheduleAfterFiring(results, claimedJobs).finally(() => afterFiring.delete(scheduling));
+    afterFiring.add(scheduling);
+  }
+
+  /** Both wake-ups of each next step, and the fired steps' fallback jobs removed. Never throws. */
+  async function scheduleAfterFiring(results: Map<string, FireResult>, claimedJobs: Map<string, string>): Promise<void> {
+    const nextSteps = [...results].flatMap(([clockId, r]) => (r.next ? [{ clockId, next: r.next }] : []));
+    try {
+      // One pipeline for the batch's fallback jobs. A job already there under the id is kept as it
+      // is (BullMQ ignores the duplicate): only a rebase or a resume moves a step, and those wake
+      // the clock through `wake`, which moves it; a job that wakes too early re-delays itself.
+      await queue.addBulk(
+        nextSteps.map(({ clockId, next }) => ({
+          name: CLOCK_STEP_JOB.name,
+          data: ClockStepJob.parse({ clockId, step: next.step, atMs: next.atMs }),
+          opts: { jobId: next.jobId, delay: Math.max(0, next.atMs + graceMs - Date.now()) },
+        })),
+      );
+      await dueSet.add(nextSteps.map(({ clockId, next }) => ({ member: dueMember(clockId, next.step), atMs: next.atMs })));
+    } catch (error) {
+      options.logger.error({ err: error, clocks: nextSteps.length }, 'scheduling the next steps failed; the reconciler will');
+    }
+    // The steps are recorded in PostgreSQL now, so their fallback jobs would only repeat the
+    // transaction to find nothing; spare them. Kept when one still wakes its step (not yet due).
+    await Promise.all(
+      [...claimedJobs].map(([clockId, jobId]) =>
+        results.get(clockId)?.next?.jobId === jobId ? undefined : queue.remove(jobId).catch(() => undefined),
+      ),
+    );
+  }
+
+  // Claimed members are fired in batches, `pollerTransactions` at a time, without holding up the
+  // poller: the next claim must not wait for a transaction.
   const claimed: DueEntry[] = [];
   const inFlight = new Set<Promise<void>>();
+  const afterFiring = new Set<Promise<void>>();
   function dispatch(): void {
-    while (inFlight.size < concurrency && claimed.length > 0 && !stopping) {
-      const wakeUp: Promise<void> = fireClaimed(claimed.shift()!).finally(() => {
+    while (inFlight.size < pollerTransactions && claimed.length > 0 && !stopping) {
+      const wakeUp: Promise<void> = fireClaimed(claimed.splice(0, batch)).finally(() => {
         inFlight.delete(wakeUp);
         dispatch();
       });
@@ -150,18 +233,50 @@ export function createClockTimer(options: ClockTimerOptions) {
     const ids = await pendingClockIds(options.db);
     const report: ReconcileReport = { clocks: ids.length, jobsAdded: 0, jobsMoved: 0, stepsFired: 0 };
     let index = 0;
+    // A chunk of clocks per transaction: a city with many pending clocks restarts in minutes,
+    // not in a transaction per clock.
     const lane = async () => {
       while (index < ids.length && !stopping) {
-        const id = ids[index++]!;
-        try {
-          await wake(id, 'reconciler', report);
-        } catch (error) {
-          options.logger.error({ err: error, clockId: id }, 'reconcile of a clock failed');
-        }
+        const chunk = ids.slice(index, index + batch);
+        index += chunk.length;
+        await reconcileChunk(chunk, report);
       }
     };
-    await Promise.all(Array.from({ length: 4 }, lane));
+    await Promise.all(Array.from({ length: 2 }, lane));
     return report;
+  }
+
+  async function reconcileChunk(clockIds: string[], report: ReconcileReport): Promise<void> {
+    let results: Map<string, FireResult>;
+    try {
+      results = await fireDueStepsOfClocks(options.db, clockIds, options.policy, now(), 'reconciler');
+    } catch (error) {
+      options.logger.warn({ err: error, clocks: clockIds.length }, 'reconcile of a chunk failed; one clock at a time');
+      for (const id of clockIds) {
+        try {
+          await wake(id, 'reconciler', report);
+        } catch (single) {
+          options.logger.error({ err: single, clockId: id }, 'reconcile of a clock failed');
+        }
+      }
+      return;
+    }
+    told(results, 'reconciler');
+    const fired = [...results.values()].reduce((n, r) => n + r.fired.length, 0);
+    report.stepsFired += fired;
+    if (fired > 0) await options.relay.flush();
+    await Promise.all(
+      [...results].map(async ([clockId, result]) => {
+        if (!result.next) return;
+        try {
+          const outcome = await schedule(result.next, clockId);
+          if (outcome === 'added') report.jobsAdded += 1;
+          if (outcome === 'moved') report.jobsMoved += 1;
+        } catch (error) {
+          options.logger.error({ err: error, clockId }, 'reconcile of a clock failed');
+        }
+      }),
+    );
   }
 
   async function changedClocks(ids: string[], firedBy: FiredBy): Promise<void> {
@@ -258,6 +373,7 @@ export function createClockTimer(options: ClockTimerOptions) {
       // What was claimed but not yet fired is left to the BullMQ fallback.
       claimed.length = 0;
       while (inFlight.size > 0) await Promise.all(inFlight);
+      while (afterFiring.size > 0) await Promise.all(afterFiring);
       await worker?.close();
       await queue.close();
       if (dueRedis.status === 'ready') await dueRedis.quit().catch(() => dueRedis.disconnect());

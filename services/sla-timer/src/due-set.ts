@@ -33,6 +33,20 @@ export interface Claimed {
   nextAtMs: number | null;
 }
 
+/**
+ * A clock step's member: the step and the clock id, so a claimed member names its clock without a
+ * look-up. Step names (`breach`, `escalate-2`, `warn-50pct`) never contain a line feed.
+ */
+export function dueMember(clockId: string, step: string): string {
+  return `${step}\n${clockId}`;
+}
+
+/** The clock and step of a member written by `dueMember`; null for any other member. */
+export function parseDueMember(member: string): { clockId: string; step: string } | null {
+  const at = member.indexOf('\n');
+  return at <= 0 ? null : { step: member.slice(0, at), clockId: member.slice(at + 1) };
+}
+
 export function createDueSet(redis: IORedis, key: string) {
   return {
     key,

@@ -14,6 +14,11 @@ const common = {
   audience: ChannelAudience.default('live'),
   /** One attempt's whole budget (connect, send, read the answer). */
   timeoutMs: z.number().int().positive().default(5_000),
+  /**
+   * Sends allowed per rolling window, replacing the kind's documented limits (`rate-limits.ts`):
+   * for a robot whose platform account has other limits, or `[]` for none.
+   */
+  rateLimits: z.array(z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() })).optional(),
 };
 
 /** Secrets are optional in the schema so a half-configured channel parses and the readiness check can name it. */

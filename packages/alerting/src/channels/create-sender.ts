@@ -23,11 +23,3 @@ export function createSender(channel: ChannelConfig, options: SenderOptions = {}
       return smsSender(channel, options);
   }
 }
-
-/** Per-robot send limits from the platforms' documentation, for the caller's BullMQ limiter. */
-export const CHANNEL_RATE_LIMITS = {
-  wecom: { max: 20, durationMs: 60_000 },
-  dingtalk: { max: 20, durationMs: 60_000 },
-  // Feishu also caps at 100 a minute; 5 a second is the tighter one for bursts.
-  feishu: { max: 5, durationMs: 1_000 },
-} as const;

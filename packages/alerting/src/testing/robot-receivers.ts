@@ -7,8 +7,10 @@ import type { Handler, ReceivedRequest } from './loopback-server';
  * answers with the platform's success or error shape. `stall` switches a receiver to never answer.
  */
 export interface RobotBehaviour {
-  /** Messages accepted per rolling minute before the rate-limit code. */
+  /** Messages accepted per rolling minute (or per `windowMs`) before the rate-limit code. */
   perMinute?: number;
+  /** The rolling window `perMinute` counts in; default a minute. Tests shorten it. */
+  windowMs?: number;
   /** Answer the next N requests with the platform's "system busy"/rate code. */
   busyNext?: number;
   stall?: boolean;
@@ -18,7 +20,7 @@ function rateGate(behaviour: RobotBehaviour) {
   const accepted: number[] = [];
   return () => {
     const now = Date.now();
-    while (accepted.length > 0 && accepted[0]! < now - 60_000) accepted.shift();
+    while (accepted.length > 0 && accepted[0]! <= now - (behaviour.windowMs ?? 60_000)) accepted.shift();
     if (accepted.length >= (behaviour.perMinute ?? 20)) return false;
     accepted.push(now);
     return true;

@@ -1,54 +1,26 @@
-// npm run bench:timers — one million pending clocks in Redis while 2,000 steps fire per second.
-// Measures the bare fast firing loop (sorted set + tight poller, two pollers racing) and, in the
-// same run, plain BullMQ delayed jobs as the baseline; then the wired clock timer itself (due set,
-// poller, BullMQ fallback, PostgreSQL record) at BENCH_WIRED_RATE breaches per second. Last line:
-// the wired timer's figures as JSON.
+// npm run bench:timers — one million pending clock steps in Redis while 2,000 fire per second for
+// BENCH_SECONDS. Two paths in the same run: plain BullMQ delayed jobs (the baseline, a million
+// pending in its queue) and the wired clock timer (due set + poller, BullMQ fallback, PostgreSQL
+// exactly-once record and outbox; a million pending in its due set and queue). BENCH_BARE=1 adds
+// the bare due-set loop without PostgreSQL. Last line: the wired timer's figures as JSON.
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Queue, Worker } from 'bullmq';
 import { createDueSet, startFiringLoop } from '../due-set';
 import { redisOptionsFromUrl } from '../redis-check';
+import { loadDelayedJobs } from './bulk-load';
+import { figuresOf as figures, type Figures } from './figures';
 import { wiredTimer } from './wired-timer';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PENDING = Number(process.env.BENCH_PENDING ?? 1_000_000);
 const RATE = Number(process.env.BENCH_RATE ?? 2_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const BASELINE_PENDING = Number(process.env.BENCH_BASELINE_PENDING ?? 100_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const BASELINE_PENDING = Number(process.env.BENCH_BASELINE_PENDING ?? PENDING);
 const POLLERS = Number(process.env.BENCH_POLLERS ?? 2);
-// The wired path fires each step in a PostgreSQL transaction: a city's real rate, not the loop's.
-const WIRED_RATE = Number(process.env.BENCH_WIRED_RATE ?? 50);
+const BARE = process.env.BENCH_BARE === '1';
+const POLLER_TRANSACTIONS = process.env.BENCH_POLLER_TRANSACTIONS ? Number(process.env.BENCH_POLLER_TRANSACTIONS) : undefined;
 const prefix = `bench-timers-${randomUUID().slice(0, 8)}`;
-
-interface Figures {
-  pending: number;
-  fired: number;
-  lost: number;
-  duplicates: number;
-  latenessP50Ms: number;
-  latenessP99Ms: number;
-  latenessMaxMs: number;
-}
-
-function figures(pending: number, expected: number, firedIds: string[], lateness: number[]): Figures {
-  const seen = new Set<string>();
-  let duplicates = 0;
-  for (const id of firedIds) {
-    if (seen.has(id)) duplicates++;
-    else seen.add(id);
-  }
-  const sorted = [...lateness].sort((a, b) => a - b);
-  const q = (p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
-  return {
-    pending,
-    fired: seen.size,
-    lost: expected - seen.size,
-    duplicates,
-    latenessP50Ms: q(0.5),
-    latenessP99Ms: q(0.99),
-    latenessMaxMs: sorted[sorted.length - 1] ?? NaN,
-  };
-}
 
 const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
 
@@ -97,17 +69,17 @@ async function fastLoop(redis: IORedis): Promise<Figures> {
 async function baselineBullmq(): Promise<Figures> {
   const connection = redisOptionsFromUrl(REDIS_URL);
   const queue = new Queue('bench', { connection, prefix, defaultJobOptions: { removeOnComplete: true } });
-  const farMs = 86_400_000;
   log(`baseline BullMQ: adding ${BASELINE_PENDING} pending delayed jobs`);
-  for (let i = 0; i < BASELINE_PENDING; i += 5_000) {
-    await queue.addBulk(
-      Array.from({ length: Math.min(5_000, BASELINE_PENDING - i) }, (_, j) => ({
-        name: 'step', data: { atMs: 0 }, opts: { jobId: `clock-p${i + j}-breach`, delay: farMs },
-      })),
-    );
-  }
+  const seededAt = Date.now();
+  const seedRedis = new IORedis(redisOptionsFromUrl(REDIS_URL));
+  const farMs = Date.now() + 30 * 86_400_000;
+  await loadDelayedJobs(seedRedis, `${prefix}:bench`, (function* () {
+    for (let i = 0; i < BASELINE_PENDING; i++) yield { id: `clock-p${i}-breach`, name: 'step', data: { atMs: farMs + i }, atMs: farMs + i };
+  })());
+  seedRedis.disconnect();
+  log(`baseline BullMQ: seeded in ${Date.now() - seededAt} ms`);
   // Scheduled well ahead, so adding them does not eat into the firing window.
-  const startMs = Date.now() + 12_000;
+  const startMs = Date.now() + 8_000 + Math.ceil(RATE * SECONDS * 0.5);
   const schedule = firingSchedule(startMs);
   for (let i = 0; i < schedule.length; i += 2_000) {
     const now = Date.now();
@@ -130,7 +102,6 @@ async function baselineBullmq(): Promise<Figures> {
   while (Date.now() < endMs && firedIds.length < schedule.length) await new Promise((r) => setTimeout(r, 100));
   await worker.close();
   const pending = (await queue.getJobCounts('delayed')).delayed ?? 0;
-  await queue.obliterate({ force: true });
   await queue.close();
   return figures(pending, schedule.length, firedIds, lateness);
 }
@@ -139,22 +110,41 @@ async function main(): Promise<void> {
   const redis = new IORedis(redisOptionsFromUrl(REDIS_URL));
   try {
     const baseline = await baselineBullmq();
-    process.stdout.write(`${JSON.stringify({ baseline: 'bullmq-delayed-jobs', ...baseline })}\n`);
-    const result = await fastLoop(redis);
-    process.stdout.write(`${JSON.stringify({ path: 'bare-due-set-loop', ...result })}\n`);
-    const wired = await wiredTimer({ redisUrl: REDIS_URL, prefix, rate: WIRED_RATE, seconds: SECONDS, log });
-    process.stdout.write(`${JSON.stringify({ path: 'wired-clock-timer', ...wired })}\n`);
+    process.stdout.write(`${JSON.stringify({ baseline: 'bullmq-delayed-jobs', rate: RATE, seconds: SECONDS, ...baseline })}\n`);
+    await removePrefix(redis);
+    if (BARE) {
+      const result = await fastLoop(redis);
+      process.stdout.write(`${JSON.stringify({ path: 'bare-due-set-loop', ...result })}\n`);
+    }
+    const wired = await wiredTimer({
+      redisUrl: REDIS_URL, prefix, pending: PENDING, rate: RATE, seconds: SECONDS, log,
+      ...(POLLER_TRANSACTIONS !== undefined && { pollerTransactions: POLLER_TRANSACTIONS }),
+    });
+    const { firedByPoller, announced, ...last } = wired;
+    log(`wired timer: ${firedByPoller} fired by the due-set poller, ${announced} breach events in the outbox; target p99 <= 50 ms, max <= 250 ms`);
+    process.stdout.write(`${JSON.stringify({ path: 'wired-clock-timer', rate: RATE, seconds: SECONDS, firedByPoller, announced, ...last, baselineP99Ms: baseline.latenessP99Ms })}\n`);
+    process.stdout.write(`${JSON.stringify(last)}\n`);
   } finally {
-    // Never FLUSHALL: the Redis is shared. Remove what this run left under its prefix.
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await removePrefix(redis);
     redis.disconnect();
   }
 }
+
+/** Never FLUSHALL: the Redis is shared. Removes what this run left under its prefix. */
+async function removePrefix(redis: IORedis): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+// An interrupted run still removes its keys (the schema is dropped by the wired path's finally).
+process.once('SIGINT', () => {
+  const redis = new IORedis(redisOptionsFromUrl(REDIS_URL));
+  void removePrefix(redis).finally(() => process.exit(130));
+});
 
 main().catch((error) => {
   process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
