@@ -106,13 +106,24 @@ export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
   // Second gate: a position passes only if some term is one character long or its first two
   // characters hash here. Common characters that start a term (文 of 文县, 成 of 成县) are
   // mostly followed by something else, and this answers that without walking the trie.
-  const pairs = new Uint8Array(1 << 16);
-  const singles = new Uint8Array(0x10000);
+  // Both gates are bitsets (8 KB each, not 64 KB tables): they are read at every character,
+  // and small ones stay in cache beside jieba's dictionary.
+  const pairs = new Int32Array(1 << 11);
+  const singles = new Int32Array(1 << 11);
   const addPairs = (node: TrieNode, c1: number) => {
-    if (node.ends.length > 0) singles[c1] = 1;
-    for (const c2 of node.next.keys()) pairs[pairHash(c1, c2)] = 1;
+    if (node.ends.length > 0) singles[c1 >>> 5]! |= 1 << (c1 & 31);
+    for (const c2 of node.next.keys()) {
+      const h = pairHash(c1, c2);
+      pairs[h >>> 5]! |= 1 << (h & 31);
+    }
   };
   for (const [c1, node] of root.next) addPairs(node, c1);
+  const passes = (text: string, i: number, c1: number): boolean => {
+    if ((singles[c1 >>> 5]! & (1 << (c1 & 31))) !== 0) return true;
+    if (i + 1 >= text.length) return false;
+    const h = pairHash(c1, text.charCodeAt(i + 1));
+    return (pairs[h >>> 5]! & (1 << (h & 31))) !== 0;
+  };
   const n = names.length;
   // Per scan: where each list may match next, and its best (longest) match at this position.
   const nextFree = new Int32Array(n);
@@ -126,9 +137,10 @@ export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
       const len = text.length;
       for (let i = 0; i < len; i++) {
         const c1 = text.charCodeAt(i);
+        // The pair gate first: it turns away most characters, including most that start a term.
+        if (!passes(text, i, c1)) continue;
         let node: TrieNode | undefined = first[c1];
         if (node === undefined) continue;
-        if (singles[c1] === 0 && (i + 1 >= len || pairs[pairHash(c1, text.charCodeAt(i + 1))] === 0)) continue;
         let touched = false;
         // `node` holds the terms text[i, end) spells.
         for (let end = i + 1; ; end++) {

@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     registry,
     ...(db && { db }),
     registryRefreshMs: config.CLAIMS_REFRESH_MS,
+    maxRunSize: config.CLASSIFY_RUN_SIZE,
+    partitionsConsumedConcurrently: config.CLASSIFY_PARTITIONS_CONCURRENTLY,
   });
   await worker.start();
   const health = createHealthServer({ service: 'classifier', registry, logger, checks: [] });
