@@ -303,3 +303,25 @@ export async function ownerOf(tx: Queryable, clock: TrackedClock): Promise<Clock
 export async function lockOwner(tx: Queryable, ownerId: string): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`clocks:${ownerId}`]);
 }
+
+/**
+ * `lockOwner` for many owners at once, in one sorted order (as `lockAndLoadClocks` takes them),
+ * so a run of incident events and a batch of firing clocks never wait on each other in a cycle.
+ */
+export async function lockOwners(tx: Queryable, ownerIds: readonly string[]): Promise<void> {
+  await tx.query(
+    `SELECT count(pg_advisory_xact_lock(hashtext('clocks:' || owner)))
+       FROM (SELECT DISTINCT unnest($1::text[]) AS owner ORDER BY 1) AS o`,
+    [ownerIds],
+  );
+}
+
+/** `markProcessed` for many messages in one statement: the ids not seen before. */
+export async function markAllProcessed(tx: Queryable, consumer: string, messageIds: readonly string[]): Promise<Set<string>> {
+  const { rows } = await tx.query<{ message_id: string }>(
+    `INSERT INTO processed_messages (consumer, message_id) SELECT $1, unnest($2::text[])
+     ON CONFLICT (consumer, message_id) DO NOTHING RETURNING message_id`,
+    [consumer, messageIds],
+  );
+  return new Set(rows.map((r) => r.message_id));
+}

@@ -1,4 +1,5 @@
 import IORedis from 'ioredis';
+import { IncidentEventMessage, type IncidentEvent } from '@huiying/contracts';
 import { ExtensionRefusedError, loadCalendar, disclosureDeadline } from '@huiying/deadlines';
 import { createOutboxRelay } from '@huiying/outbox';
 import { TEST_REDIS_URL, eventually, isolatedDatabase, isolatedTopics, isolationName, testLogger } from '../../embedded/src/testing/real-services';
@@ -96,6 +97,28 @@ describe('SLA clocks on real Kafka, PostgreSQL and Redis', () => {
     expect((await stage(confident.id, 'statement', 'running')).provisional).toBe(true);
     await processed(unsureEvent);
     expect(await clocksOf(db(), unsure.id)).toEqual([]);
+  });
+
+  it('passes over posts joining that change no clock, and starts the clocks on the join that makes the proposal confident', async () => {
+    const unsure = incidentOf({ status: 'detected', levelConfirmed: false, levelConfidence: 0.5 });
+    await processed(await announce(bus, db(), unsure, 'opened'));
+    expect(await clocksOf(db(), unsure.id)).toEqual([]);
+    // The incident service stores the graver state, then publishes the joins of its batches in order.
+    const confident = { ...unsure, levelConfidence: 0.92, postCount: 30 };
+    await saveIncident(db(), confident);
+    const join = (incident: typeof unsure, n: number): IncidentEvent => ({
+      kind: 'updated', incident: { ...incident, postCount: n, counties: [`县${n}`] }, actor: 'system:incidents', postId: `p${n}`, postIds: [`p${n}`],
+    });
+    const joins = [...Array.from({ length: 20 }, (_, i) => join(unsure, i + 2)), join(confident, 22), ...Array.from({ length: 5 }, (_, i) => join(confident, i + 23))];
+    const sent = await bus.publishBatch(IncidentEventMessage, joins.map((payload) => ({ payload, options: { key: unsure.id } })));
+    // Always handled, and after every join: once it is, the timer has seen them all.
+    await processed(await announce(bus, db(), confident, 't0_corrected'));
+    const clocks = await clocksOf(db(), unsure.id);
+    expect(clocks.map((c) => `${c.stage} ${c.status} ${c.provisional}`).sort()).toEqual(['press_conference running true', 'statement running true']);
+    const { rows } = await db().query<{ message_id: string }>('SELECT message_id FROM processed_messages WHERE consumer = $1 AND message_id = ANY($2)', [
+      'sla-timer', sent.map((e) => e.id),
+    ]);
+    expect(rows.map((r) => r.message_id)).toEqual([sent[20]!.id]);
   });
 
   it('re-grades: an upgrade starts the missing clocks from t0, a downgrade or a dismissal cancels them with the reason', async () => {
