@@ -128,9 +128,14 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
   const fullReloadMs = options.fullReloadMs ?? 10 * 60_000;
   const keepEpochs = options.keepEpochs ?? 100_000;
   const clock = options.clock ?? Date.now;
-  const entries = new Map<string, CachedIncident>();
-  /** lookup key → incident ids; see keysOf. */
-  const index = new Map<string, Set<string>>();
+  /**
+   * One slot per incident, kept while it stays cached (its entry is replaced in place): the index
+   * holds slots, so finding candidates reads them directly instead of looking each id up again,
+   * and a slot keeps its place in the order candidates are found in, as the id did.
+   */
+  const entries = new Map<string, { entry: CachedIncident }>();
+  /** lookup key → slots of incidents; see keysOf. */
+  const index = new Map<string, Set<{ entry: CachedIncident }>>();
   const indexed = new Map<string, string[]>();
   let epoch = -1;
   let coveredSince = Infinity;
@@ -141,7 +146,8 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
   const keysOf = (e: CachedIncident) => incidentLookupKeys(e.snapshot.kind, e.open.subtype, e.open.counties, e.fingerprints, e.keyTerms, localityPattern);
 
   function remove(id: string) {
-    for (const key of indexed.get(id) ?? []) index.get(key)?.delete(id);
+    const slot = entries.get(id);
+    if (slot) for (const key of indexed.get(id) ?? []) index.get(key)?.delete(slot);
     indexed.delete(id);
     entries.delete(id);
   }
@@ -152,7 +158,9 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
       remove(id);
       return;
     }
-    entries.set(id, e);
+    let slot = entries.get(id);
+    if (slot) slot.entry = e;
+    else entries.set(id, (slot = { entry: e }));
     const keys = keysOf(e);
     const before = indexed.get(id);
     indexed.set(id, keys);
@@ -161,13 +169,13 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
     const had = new Set(before);
     if (before) {
       const kept = new Set(keys);
-      for (const key of before) if (!kept.has(key)) index.get(key)?.delete(id);
+      for (const key of before) if (!kept.has(key)) index.get(key)?.delete(slot);
     }
     for (const key of keys) {
       if (had.has(key)) continue;
       let set = index.get(key);
       if (!set) index.set(key, (set = new Set()));
-      set.add(id);
+      set.add(slot);
     }
   }
 
@@ -230,15 +238,15 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
 
     /** The incidents a post could join, each once (a superset: `correlate` decides). */
     candidates(probe: CandidateProbe, keys: readonly string[] = probeLookupKeys(probe, localityPattern)): CachedIncident[] {
-      const hits: Array<Set<string>> = [];
+      const hits: Array<Set<{ entry: CachedIncident }>> = [];
       for (const key of keys) {
         const ids = index.get(key);
         if (ids && ids.size > 0) hits.push(ids);
       }
       // Most posts hit one key (their locality, or their county): nothing to deduplicate then.
-      const found: Iterable<string> = hits.length === 1 ? hits[0]! : new Set(hits.flatMap((ids) => [...ids]));
+      const found: Iterable<{ entry: CachedIncident }> = hits.length === 1 ? hits[0]! : new Set(hits.flatMap((slots) => [...slots]));
       const result: CachedIncident[] = [];
-      for (const id of found) result.push(entries.get(id)!);
+      for (const slot of found) result.push(slot.entry);
       return result;
     },
 

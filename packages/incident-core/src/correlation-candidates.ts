@@ -1,6 +1,6 @@
 import type { Classification, Post } from '@huiying/contracts';
 import type { Queryable } from '@huiying/outbox';
-import { incidentKindOf, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
+import { incidentKindOf, openIncidentView, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
 import { INCIDENT_COLUMNS, toIso, type IncidentRow } from './incident-repository';
 
 /**
@@ -99,7 +99,7 @@ export async function loadIncidentRows(db: Queryable, ids: readonly string[], fo
 }
 
 export function openIncidentOf(row: CorrelationRow): OpenIncident {
-  return {
+  return openIncidentView({
     id: row.id,
     kind: row.kind,
     subtype: row.subtype,
@@ -108,7 +108,7 @@ export function openIncidentOf(row: CorrelationRow): OpenIncident {
     keyTerms: row.key_terms,
     lastPostAt: toIso(row.last_post_at ?? row.t0),
     fingerprints: row.text_fingerprints,
-  };
+  });
 }
 
 

@@ -1,6 +1,6 @@
 import type { Classification, IncidentEvent, IncidentEventKind, IncidentSnapshot, Post } from '@huiying/contracts';
 import type { Queryable } from '@huiying/outbox';
-import { correlate, incidentKindOf, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
+import { correlate, incidentKindOf, openIncidentView, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
 import {
   candidateProbe,
   DEFAULT_CANDIDATE_LIMIT,
@@ -330,7 +330,7 @@ function decideBatch(
       if (!w && cached) {
         w = {
           snapshot: cached.snapshot,
-          open: { ...cached.open },
+          open: openIncidentView(cached.open),
           loadedUpdatedAt: cached.updatedAt,
           t0SetByPerson: cached.t0SetByPerson,
           keyTerms: new Set(cached.keyTerms),
@@ -354,7 +354,7 @@ function decideBatch(
       kinds = change.events;
       w = {
         snapshot: change.snapshot,
-        open: {
+        open: openIncidentView({
           id: decision.incidentId,
           kind: change.snapshot.kind,
           subtype: change.snapshot.subtype,
@@ -362,7 +362,7 @@ function decideBatch(
           counties: [],
           keyTerms: [],
           lastPostAt: new Date(post.publishedAt).toISOString(),
-        },
+        }),
         loadedUpdatedAt: null,
         t0SetByPerson: false,
         keyTerms: new Set(classification.keyTerms),
