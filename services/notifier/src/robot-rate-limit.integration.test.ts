@@ -2,15 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClockEventMessage, type ClockSnapshot } from '@huiying/contracts';
-import { createOutboxRelay } from '@huiying/outbox';
-import { insertClock, redisOptionsFromUrl } from '@huiying/sla-timer';
-import { createMetricsRegistry } from '@huiying/telemetry';
-import IORedis from 'ioredis';
+import { insertClock } from '@huiying/sla-timer';
 import { startLoopbackServer, type LoopbackServer } from '../../../packages/alerting/src/testing/loopback-server';
 import { dingtalkReceiver, wecomReceiver } from '../../../packages/alerting/src/testing/robot-receivers';
-import { TEST_REDIS_URL, eventually, isolatedDatabase, isolatedTopics, isolationName, testLogger } from '../../embedded/src/testing/real-services';
-import { incidentOf, saveIncident, wipeRedisPrefix } from '../../sla-timer/src/testing/clock-fixtures';
-import { createNotifier } from './notifier';
+import { eventually, isolationName } from '../../embedded/src/testing/real-services';
+import { incidentOf, saveIncident } from '../../sla-timer/src/testing/clock-fixtures';
+import { startTestNotifier } from './testing/notifier-harness';
 
 const WECOM_KEY = 'wecom-burst-key';
 const DING_TOKEN = 'ding-burst-token';
@@ -29,12 +26,8 @@ describe('robot rate limits on real Kafka, PostgreSQL and Redis', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'huiying-ratelimit-'));
   const arrivals: Record<string, Array<{ atMs: number; errcode: unknown }>> = { wecom: [], dingtalk: [] };
   const servers: LoopbackServer[] = [];
-  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let topics: Awaited<ReturnType<typeof isolatedTopics>>;
-  let bus: ReturnType<Awaited<ReturnType<typeof isolatedTopics>>['bus']>;
-  let relay: ReturnType<typeof createOutboxRelay>;
-  let notifier: ReturnType<typeof createNotifier>;
-  let redis: IORedis;
+  let harness: Awaited<ReturnType<typeof startTestNotifier>> | undefined;
+  let bus: Awaited<ReturnType<typeof startTestNotifier>>['bus'];
 
   /** The receiver, noting when each message arrived and what it answered. */
   function recording(kind: string, handler: ReturnType<typeof wecomReceiver>): ReturnType<typeof wecomReceiver> {
@@ -64,38 +57,18 @@ describe('robot rate limits on real Kafka, PostgreSQL and Redis', () => {
         { id: 'dingtalk-duty', kind: 'dingtalk', baseUrl: dingtalk.baseUrl, accessToken: DING_TOKEN, secret: DING_SECRET, rateLimits: [LIMIT] },
       ],
     }));
-    database = await isolatedDatabase(name);
-    topics = await isolatedTopics(`${name}.`);
-    bus = topics.bus('notifier-ratelimit-test');
-    relay = createOutboxRelay({ db: database.db, bus, logger: testLogger() });
-    relay.start();
-    redis = new IORedis(redisOptionsFromUrl(TEST_REDIS_URL));
-    notifier = createNotifier({
-      bus, db: database.db, relay, logger: testLogger(), registry: createMetricsRegistry('notifier-ratelimit-test', false),
-      redis: redisOptionsFromUrl(TEST_REDIS_URL), queueName: 'notify', prefix: name, group: `${name}-notifier`,
-      configDir: dir,
-      escalation: { repeatEveryMinutes: 60, escalateAfterMinutes: 60 },
-      bundleWindowMs: 1_000, maxAttempts: 4, retryBaseMs: 200,
-    });
-    await notifier.start();
+    harness = await startTestNotifier(name, dir, { escalation: { repeatEveryMinutes: 60, escalateAfterMinutes: 60 }, bundleWindowMs: 1_000 });
+    bus = harness.bus;
   }, 60_000);
 
   afterAll(async () => {
-    await notifier?.stop();
-    await relay?.stop();
-    if (redis) {
-      await wipeRedisPrefix(redis, name);
-      redis.disconnect();
-    }
-    await bus?.close();
-    await topics?.drop();
-    await database?.drop();
+    await harness?.stop();
     for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('spreads a burst to one robot over its windows instead of having it refused', async () => {
-    const db = database.db;
+    const db = harness!.db;
     // Breaches of different clocks: different bundling keys, so each is its own message.
     for (let i = 0; i < BURST; i++) {
       const incident = incidentOf();

@@ -2,15 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SpikeDetectedMessage, type SpikeDetected } from '@huiying/contracts';
-import { createOutboxRelay } from '@huiying/outbox';
-import { redisOptionsFromUrl } from '@huiying/sla-timer';
-import { createMetricsRegistry } from '@huiying/telemetry';
-import IORedis from 'ioredis';
+
 import { startLoopbackServer, type LoopbackServer } from '../../../packages/alerting/src/testing/loopback-server';
 import { wecomReceiver } from '../../../packages/alerting/src/testing/robot-receivers';
-import { TEST_REDIS_URL, eventually, isolatedDatabase, isolatedTopics, isolationName, testLogger } from '../../embedded/src/testing/real-services';
-import { incidentOf, saveIncident, wipeRedisPrefix } from '../../sla-timer/src/testing/clock-fixtures';
-import { createNotifier } from './notifier';
+import { eventually, isolationName } from '../../embedded/src/testing/real-services';
+import { incidentOf, saveIncident } from '../../sla-timer/src/testing/clock-fixtures';
+import { startTestNotifier } from './testing/notifier-harness';
 
 const WECOM_KEY = 'wecom-spike-key';
 const DRILL_KEY = 'wecom-spike-drill-key';
@@ -24,12 +21,8 @@ describe('spike alerts on real Kafka, PostgreSQL and Redis', () => {
   const name = isolationName('spikealerts');
   const dir = mkdtempSync(path.join(tmpdir(), 'huiying-spikes-'));
   const servers: Record<string, LoopbackServer> = {};
-  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let topics: Awaited<ReturnType<typeof isolatedTopics>>;
-  let bus: ReturnType<Awaited<ReturnType<typeof isolatedTopics>>['bus']>;
-  let relay: ReturnType<typeof createOutboxRelay>;
-  let notifier: ReturnType<typeof createNotifier>;
-  let redis: IORedis;
+  let harness: Awaited<ReturnType<typeof startTestNotifier>> | undefined;
+  let bus: Awaited<ReturnType<typeof startTestNotifier>>['bus'];
 
   beforeAll(async () => {
     servers.live = await startLoopbackServer(wecomReceiver(WECOM_KEY, { perMinute: 1000 }));
@@ -48,37 +41,17 @@ describe('spike alerts on real Kafka, PostgreSQL and Redis', () => {
         { id: 'wecom-drill', kind: 'wecom', audience: 'drill', baseUrl: servers.drill.baseUrl, key: DRILL_KEY, rateLimits: [] },
       ],
     }));
-    database = await isolatedDatabase(name);
-    topics = await isolatedTopics(`${name}.`);
-    bus = topics.bus('notifier-spike-test');
-    relay = createOutboxRelay({ db: database.db, bus, logger: testLogger() });
-    relay.start();
-    redis = new IORedis(redisOptionsFromUrl(TEST_REDIS_URL));
-    notifier = createNotifier({
-      bus, db: database.db, relay, logger: testLogger(), registry: createMetricsRegistry('notifier-spike-test', false),
-      redis: redisOptionsFromUrl(TEST_REDIS_URL), queueName: 'notify', prefix: name, group: `${name}-notifier`,
-      configDir: dir,
-      escalation: { repeatEveryMinutes: 60, escalateAfterMinutes: 60 },
-      bundleWindowMs: 3_000, maxAttempts: 4, retryBaseMs: 200,
-    });
-    await notifier.start();
+    harness = await startTestNotifier(name, dir, { escalation: { repeatEveryMinutes: 60, escalateAfterMinutes: 60 }, bundleWindowMs: 3_000 });
+    bus = harness.bus;
   }, 60_000);
 
   afterAll(async () => {
-    await notifier?.stop();
-    await relay?.stop();
-    if (redis) {
-      await wipeRedisPrefix(redis, name);
-      redis.disconnect();
-    }
-    await bus?.close();
-    await topics?.drop();
-    await database?.drop();
+    await harness?.stop();
     for (const s of Object.values(servers)) await s.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const db = () => database.db;
+  const db = () => harness!.db;
   function spikeOf(subject: SpikeDetected['subject'], window = 'hour'): SpikeDetected {
     const now = Date.now();
     return {
