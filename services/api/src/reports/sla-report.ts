@@ -56,13 +56,24 @@ function percentileOfSorted(sorted: readonly number[], p: number): number | null
   return Math.round(sorted[rank - 1]! * 10) / 10;
 }
 
-function durations(incidents: readonly ReportIncident[], pick: (i: ReportIncident) => string | null) {
+/** Minutes from t0 to the first statement and to the press conference, per incident; null if none. */
+type Durations = Map<ReportIncident, readonly [number | null, number | null]>;
+
+const minutesSince = (i: ReportIncident, at: string | null) =>
+  at === null ? null : Math.max(0, (Date.parse(at) - Date.parse(i.t0)) / MINUTE);
+
+/** Once per incident and report: each incident counts for its departments and the totals. */
+function durationsOf(incidents: readonly ReportIncident[]): Durations {
+  return new Map(incidents.map((i) => [i, [minutesSince(i, i.firstStatementAt), minutesSince(i, i.pressConferenceAt)]] as const));
+}
+
+function durations(incidents: readonly ReportIncident[], of: Durations, which: 0 | 1) {
   // A plain loop and one sort: this runs per department and for the totals over the whole month,
   // on the event loop that serves every other request meanwhile.
   const minutes: number[] = [];
   for (const i of incidents) {
-    const at = pick(i);
-    if (at !== null) minutes.push(Math.max(0, (Date.parse(at) - Date.parse(i.t0)) / MINUTE));
+    const m = of.get(i)![which];
+    if (m !== null) minutes.push(m);
   }
   minutes.sort((a, b) => a - b);
   return { count: minutes.length, medianMinutes: percentileOfSorted(minutes, 50), p90Minutes: percentileOfSorted(minutes, 90) };
@@ -87,7 +98,7 @@ export function memoFigures(now: Date): Figures {
   };
 }
 
-function figuresOf(department: string, incidents: readonly ReportIncident[], figures: Figures): DepartmentFigures {
+function figuresOf(department: string, incidents: readonly ReportIncident[], figures: Figures, of: Durations): DepartmentFigures {
   const clocks = { started: 0, met: 0, breached: 0, running: 0, cancelled: 0 };
   for (const incident of incidents) {
     for (const clock of incident.clocks) {
@@ -105,8 +116,8 @@ function figuresOf(department: string, incidents: readonly ReportIncident[], fig
     incidents: incidents.length,
     clocks,
     onTimeRate: decided === 0 ? null : clocks.met / decided,
-    firstStatement: durations(incidents, (i) => i.firstStatementAt),
-    pressConference: durations(incidents, (i) => i.pressConferenceAt),
+    firstStatement: durations(incidents, of, 0),
+    pressConference: durations(incidents, of, 1),
   };
 }
 
@@ -125,6 +136,7 @@ export function buildSlaReport(input: {
   const inScope = input.incidents.filter((i) => input.department === null || departmentsOf(i).includes(input.department));
   const real = inScope.filter((i) => !i.drill);
   const drills = inScope.filter((i) => i.drill);
+  const minutes = durationsOf(real);
 
   const byDepartment = new Map<string, ReportIncident[]>();
   for (const incident of real) {
@@ -137,7 +149,7 @@ export function buildSlaReport(input: {
   }
   const departments = [...byDepartment.entries()]
     .sort(([a], [b]) => a.localeCompare(b, 'zh-CN'))
-    .map(([d, list]) => figuresOf(d, list, figures));
+    .map(([d, list]) => figuresOf(d, list, figures, minutes));
 
   const breaches: SlaReport['breaches'] = [];
   const paused: SlaReport['paused'] = [];
@@ -196,7 +208,7 @@ export function buildSlaReport(input: {
     department: input.department,
     generatedAt: now.toISOString(),
     departments,
-    totals: figuresOf(input.department ?? '全部', real, figures),
+    totals: figuresOf(input.department ?? '全部', real, figures, minutes),
     breaches,
     drills: { incidents: drills.length, clocks: drillClocks },
     paused,
