@@ -48,7 +48,7 @@ export interface Analysis {
 }
 
 /** Bump when a rule, lexicon or decision changes what the classifier says. */
-export const RULES_REVISION = 'r3';
+export const RULES_REVISION = 'r4';
 const PACKAGE_VERSION = '0.1.0';
 
 export interface ClassifierOptions {
