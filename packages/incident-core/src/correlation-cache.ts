@@ -69,12 +69,34 @@ export function incidentLookupKeys(
     if (localities.length === 0) add(`cn|${c}`);
   }
   for (const l of localities) add(`l|${l}`);
-  for (const f of fingerprints) add(`f|${f}`);
+  for (const f of fingerprints) keys.push(...fingerprintLookupKeys(kind, subtype, f));
   for (const t of terms) {
     if (counties.length === 0) add(`t|${t}`);
     keys.push(`${kind}|*|a|${t}`);
   }
   return keys;
+}
+
+/** The keys one fingerprint adds to an incident's: all that changes when a post with new text joins. */
+export function fingerprintLookupKeys(kind: string, subtype: string | null, fingerprint: string): [string, string] {
+  return [`${kind}|${subtype ?? '-'}|f|${fingerprint}`, `${kind}|*|f|${fingerprint}`];
+}
+
+/**
+ * Two states of one incident whose lookup keys differ at most by fingerprints: same kind, subtype,
+ * counties and key terms. Lets the cache and a batch index only the new fingerprints of an
+ * incident a post joined, instead of all its keys again.
+ */
+type LookupShape = Pick<CachedIncident, 'snapshot' | 'open' | 'keyTerms' | 'fingerprints'>;
+export function sameLookupShape(a: LookupShape, b: LookupShape): boolean {
+  if (a.snapshot.kind !== b.snapshot.kind || a.open.subtype !== b.open.subtype) return false;
+  if (a.open.counties !== b.open.counties) {
+    if (a.open.counties.length !== b.open.counties.length) return false;
+    for (let i = 0; i < a.open.counties.length; i++) if (a.open.counties[i] !== b.open.counties[i]) return false;
+  }
+  if (a.keyTerms.size !== b.keyTerms.size) return false;
+  for (const t of a.keyTerms) if (!b.keyTerms.has(t)) return false;
+  return true;
 }
 
 /** The keys to look a post up by: every incident it could join has one of them. */
@@ -122,6 +144,14 @@ export interface CorrelationCacheOptions {
  *
  * It covers the open incidents whose newest post is after `coveredSince`; a late post whose
  * window starts earlier extends it first.
+ *
+ * Memory is bounded by what correlation needs, not by the posts seen: one entry per open incident
+ * whose newest post is within the window plus `marginMs` (the full re-read every `fullReloadMs`
+ * drops those gone quiet and those closed), each with its places, key terms (the
+ * classifier's gazetteer and lexicon words, at most 12 a post) and at most the policy's
+ * `maxFingerprints` (64) fingerprints, about 2 index keys each. Before that bound a big event
+ * kept one fingerprint per distinct post and every join copied the whole set: in the pipeline's
+ * overload phase the incidents service grew to 2 GB RSS.
  */
 export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
   const marginMs = options.marginMs ?? 24 * 3_600_000;
@@ -136,7 +166,7 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
   const entries = new Map<string, { entry: CachedIncident }>();
   /** lookup key → slots of incidents; see keysOf. */
   const index = new Map<string, Set<{ entry: CachedIncident }>>();
-  const indexed = new Map<string, string[]>();
+  const indexed = new Map<string, Set<string>>();
   let epoch = -1;
   let coveredSince = Infinity;
   let loadedAt = -Infinity;
@@ -159,24 +189,41 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
       return;
     }
     let slot = entries.get(id);
+    const previous = slot?.entry;
     if (slot) slot.entry = e;
     else entries.set(id, (slot = { entry: e }));
-    const keys = keysOf(e);
     const before = indexed.get(id);
-    indexed.set(id, keys);
-    // An incident's keys mostly stay as they were (places and terms only grow): touch only the
-    // ones that changed, which also keeps its place in the order candidates are found in.
-    const had = new Set(before);
-    if (before) {
-      const kept = new Set(keys);
-      for (const key of before) if (!kept.has(key)) index.get(key)?.delete(slot);
-    }
-    for (const key of keys) {
-      if (had.has(key)) continue;
+    const add = (key: string) => {
       let set = index.get(key);
       if (!set) index.set(key, (set = new Set()));
       set.add(slot);
+    };
+    // An incident's keys mostly stay as they were (places and terms only grow): touch only the
+    // ones that changed, which also keeps its place in the order candidates are found in. A
+    // post joining mostly changes only the fingerprints: then only theirs are looked at.
+    if (before && previous && sameLookupShape(previous, e)) {
+      const subtype = e.open.subtype;
+      for (const f of previous.fingerprints) {
+        if (e.fingerprints.has(f)) continue;
+        for (const key of fingerprintLookupKeys(e.snapshot.kind, subtype, f)) {
+          before.delete(key);
+          index.get(key)?.delete(slot);
+        }
+      }
+      for (const f of e.fingerprints) {
+        if (previous.fingerprints.has(f)) continue;
+        for (const key of fingerprintLookupKeys(e.snapshot.kind, subtype, f)) {
+          if (before.has(key)) continue;
+          before.add(key);
+          add(key);
+        }
+      }
+      return;
     }
+    const keys = new Set(keysOf(e));
+    indexed.set(id, keys);
+    if (before) for (const key of before) if (!keys.has(key)) index.get(key)?.delete(slot);
+    for (const key of keys) if (!before?.has(key)) add(key);
   }
 
   async function load(tx: Queryable, where: string, params: unknown[]) {
@@ -236,6 +283,11 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
       await load(tx, 'id = ANY($1)', [ids]);
     },
 
+    /** An incident's lookup keys as indexed (strings the index already holds), or undefined when not cached. */
+    lookupKeysOf(id: string): ReadonlySet<string> | undefined {
+      return indexed.get(id);
+    },
+
     /** The incidents a post could join, each once (a superset: `correlate` decides). */
     candidates(probe: CandidateProbe, keys: readonly string[] = probeLookupKeys(probe, localityPattern)): CachedIncident[] {
       const hits: Array<Set<{ entry: CachedIncident }>> = [];
@@ -243,10 +295,20 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
         const ids = index.get(key);
         if (ids && ids.size > 0) hits.push(ids);
       }
-      // Most posts hit one key (their locality, or their county): nothing to deduplicate then.
-      const found: Iterable<{ entry: CachedIncident }> = hits.length === 1 ? hits[0]! : new Set(hits.flatMap((slots) => [...slots]));
       const result: CachedIncident[] = [];
-      for (const slot of found) result.push(slot.entry);
+      // Most posts hit one key (their locality, or their county): nothing to deduplicate then.
+      if (hits.length === 1) {
+        for (const slot of hits[0]!) result.push(slot.entry);
+        return result;
+      }
+      const seen = new Set<{ entry: CachedIncident }>();
+      for (const slots of hits) {
+        for (const slot of slots) {
+          if (seen.has(slot)) continue;
+          seen.add(slot);
+          result.push(slot.entry);
+        }
+      }
       return result;
     },
 

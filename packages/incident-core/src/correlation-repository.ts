@@ -1,6 +1,6 @@
 import type { Classification, IncidentEvent, IncidentEventKind, IncidentSnapshot, Post } from '@huiying/contracts';
 import type { Queryable } from '@huiying/outbox';
-import { correlate, incidentKindOf, openIncidentView, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
+import { addFingerprint, boundedFingerprints, correlate, incidentKindOf, openIncidentView, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
 import {
   candidateProbe,
   DEFAULT_CANDIDATE_LIMIT,
@@ -8,7 +8,15 @@ import {
   loadIncidentRows,
   type CandidateProbe,
 } from './correlation-candidates';
-import { cachedIncidentOf, incidentLookupKeys, probeLookupKeys, recordCorrelationChange, type CachedIncident, type CorrelationCache } from './correlation-cache';
+import {
+  cachedIncidentOf,
+  fingerprintLookupKeys,
+  incidentLookupKeys,
+  probeLookupKeys,
+  recordCorrelationChange,
+  type CachedIncident,
+  type CorrelationCache,
+} from './correlation-cache';
 import {
   enqueueIncidentEvents,
   insertLinksAndHistory,
@@ -85,6 +93,8 @@ interface Working {
   postIds: string[];
   because: string;
   traceId: string;
+  /** For a joined incident: what it was as read, to write only the arrays that changed. */
+  loaded?: { snapshot: IncidentSnapshot; subtype: string | null; keyTerms: number; fingerprintsChanged: boolean };
 }
 
 /**
@@ -188,35 +198,48 @@ async function correlateBatch(sent: InFlight, items: readonly ClassifiedPost[], 
 
   const linked = new Map((await links!).rows.map((r) => [r.post_id, r.incident_id]));
   await reading;
-  const decide = () => decideBatch(items, flagged, classifications, fingerprints, linked, candidatesOf!, probeKeys, options);
+  const decide = () => decideBatch(items, flagged, classifications, fingerprints, linked, candidatesOf!, probeKeys, options, cache);
 
-  // Decided in memory; redone with fresh rows when a duty officer edited a chosen incident meanwhile.
+  // Decided in memory, written at once: the guarded update of the incidents it joined, then the
+  // links, history, events and change log behind it without waiting for its answer. When a duty
+  // officer edited a chosen incident meanwhile, the update skips it: everything after the
+  // savepoint is rolled back, and the batch is decided again on fresh rows.
   let decided = decide();
-  for (let attempt = 1; ; attempt++) {
-    const joined = [...decided.touched].filter((w) => w.loadedUpdatedAt !== null);
-    if (joined.length === 0) break;
-    const retryable = cache !== undefined && attempt < 3;
+  let epoch = -1;
+  for (let attempt = 1; decided.touched.size > 0; attempt++) {
+    const list = [...decided.touched];
+    const joined = list.filter((w) => w.loadedUpdatedAt !== null);
+    const retryable = cache !== undefined && attempt < 3 && joined.length > 0;
     if (retryable) void sent.query('SAVEPOINT correlation_write');
-    const conflicts = await updateJoinedIncidents(sent, joined.map((w) => writeOf(w, w.loadedUpdatedAt!)));
-    if (conflicts.length === 0) break;
+    const guarded = updateJoinedIncidents(sent, joined.map((w) => writeOf(w, w.loadedUpdatedAt!)));
+    const writes: Array<Promise<unknown>> = [
+      guarded,
+      insertOpenedIncidents(sent, list.filter((w) => w.loadedUpdatedAt === null).map((w) => writeOf(w, ''))),
+      insertLinksAndHistory(sent, decided.history, at, options.actor),
+      enqueueIncidentEvents(sent, list.map((w) => eventsOf(w, options.actor)).flat(), now),
+    ];
+    const logged = recordCorrelationChange(sent, list.map((w) => w.snapshot.id));
+    for (const w of writes) sent.add(w);
+    sent.add(logged);
+    const conflicts = await guarded;
+    if (conflicts.length === 0) {
+      epoch = await logged;
+      break;
+    }
     if (!retryable) throw new CorrelationConflictError(conflicts);
+    await Promise.all(writes);
+    await logged;
     await sent.query('ROLLBACK TO SAVEPOINT correlation_write');
     await cache.reload(sent, conflicts);
     decided = decide();
   }
-  const { touched, history } = decided;
+  const { touched } = decided;
   decided.outcomes.forEach((o, i) => {
     if (o) outcomes[i] = o;
   });
   if (touched.size === 0) return sent.settled(outcomes);
-
-  const list = [...touched];
-  sent.add(insertOpenedIncidents(sent, list.filter((w) => w.loadedUpdatedAt === null).map((w) => writeOf(w, ''))));
-  sent.add(insertLinksAndHistory(sent, history, at, options.actor));
-  sent.add(enqueueIncidentEvents(sent, list.map((w) => eventsOf(w, options.actor)).flat(), now));
-  const epoch = await recordCorrelationChange(sent, list.map((w) => w.snapshot.id));
   await sent.settled();
-  cache?.stage(list.map((w) => ({
+  cache?.stage([...touched].map((w) => ({
     snapshot: w.snapshot,
     open: w.open,
     updatedAt: w.snapshot.updatedAt,
@@ -228,7 +251,19 @@ async function correlateBatch(sent: InFlight, items: readonly ClassifiedPost[], 
 }
 
 function writeOf(w: Working, loadedUpdatedAt: string) {
-  return { snapshot: w.snapshot, keyTerms: w.keyTerms, fingerprints: w.fingerprints, lastPostAt: w.open.lastPostAt, traceId: w.traceId, loadedUpdatedAt };
+  const loaded = w.loaded;
+  return {
+    snapshot: w.snapshot, keyTerms: w.keyTerms, fingerprints: w.fingerprints, lastPostAt: w.open.lastPostAt, traceId: w.traceId, loadedUpdatedAt,
+    // Places and departments only grow, by a new array (see lifecycle's union): the same array is the same value.
+    ...(loaded && {
+      unchanged: {
+        keyTerms: w.keyTerms.size === loaded.keyTerms,
+        fingerprints: !loaded.fingerprintsChanged,
+        counties: w.snapshot.counties === loaded.snapshot.counties,
+        departments: w.snapshot.departments === loaded.snapshot.departments,
+      },
+    }),
+  };
 }
 
 /**
@@ -279,6 +314,7 @@ function decideBatch(
   candidatesOf: (index: number) => CachedIncident[],
   probeKeys: ReadonlyMap<number, readonly string[]>,
   options: CorrelatePostsOptions,
+  cache?: CorrelationCache,
 ): { touched: Set<Working>; history: History[]; outcomes: Map<number, CorrelationOutcome> } {
   const { policy, now } = options;
   const linked = new Map(linkedBefore);
@@ -290,17 +326,35 @@ function decideBatch(
   // The incidents this batch touched, by the same lookup keys as the cache: a post compares
   // itself with those it could join, not with every incident the batch touched.
   const touchedIndex = new Map<string, Set<Working>>();
-  const indexedKeys = new Map<Working, Set<string>>();
-  const indexTouched = (w: Working) => {
-    let done = indexedKeys.get(w);
-    if (!done) indexedKeys.set(w, (done = new Set()));
-    for (const key of incidentLookupKeys(w.snapshot.kind, w.open.subtype, w.open.counties, w.fingerprints, w.keyTerms, policy.localityPattern)) {
-      if (done.has(key)) continue;
-      done.add(key);
+  /** Per incident, what its keys in the index were computed from. */
+  const indexedShape = new Map<Working, { subtype: string | null; counties: readonly string[]; terms: number }>();
+  const addToIndex = (w: Working, keys: Iterable<string>) => {
+    for (const key of keys) {
       let set = touchedIndex.get(key);
       if (!set) touchedIndex.set(key, (set = new Set()));
       set.add(w);
     }
+  };
+  const indexTouched = (w: Working, newFingerprint: string | null) => {
+    const done = indexedShape.get(w);
+    const shape: { subtype: string | null; counties: readonly string[]; terms: number } = { subtype: w.open.subtype, counties: w.open.counties, terms: w.keyTerms.size };
+    const same = (s: typeof shape) => s.subtype === shape.subtype && s.counties === shape.counties && s.terms === shape.terms;
+    indexedShape.set(w, shape);
+    // Places and terms unchanged (counties is the same array when a join added none): only the
+    // post's fingerprint can have added keys. The index may keep a key whose fingerprint the
+    // bound dropped: it only finds a candidate more, which `correlate` judges.
+    if (done && same(done)) {
+      if (newFingerprint !== null) addToIndex(w, fingerprintLookupKeys(w.snapshot.kind, w.open.subtype, newFingerprint));
+      return;
+    }
+    // Joined as the cache has it: its keys there (strings the index already hashed), and the new fingerprint's.
+    const cachedKeys = !done && w.loaded ? cache?.lookupKeysOf(w.snapshot.id) : undefined;
+    if (cachedKeys && w.loaded && same({ subtype: w.loaded.subtype, counties: w.loaded.snapshot.counties, terms: w.loaded.keyTerms })) {
+      addToIndex(w, cachedKeys);
+      if (newFingerprint !== null) addToIndex(w, fingerprintLookupKeys(w.snapshot.kind, w.open.subtype, newFingerprint));
+      return;
+    }
+    addToIndex(w, incidentLookupKeys(w.snapshot.kind, w.open.subtype, w.open.counties, w.fingerprints, w.keyTerms, policy.localityPattern));
   };
   for (const index of flagged) {
     const { post, traceId } = items[index]!;
@@ -334,19 +388,23 @@ function decideBatch(
           loadedUpdatedAt: cached.updatedAt,
           t0SetByPerson: cached.t0SetByPerson,
           keyTerms: new Set(cached.keyTerms),
-          fingerprints: new Set(cached.fingerprints),
+          // A row written before the bound is brought within it by its next join.
+          fingerprints: new Set(cached.fingerprints.size > policy.maxFingerprints ? boundedFingerprints(cached.fingerprints, policy.maxFingerprints) : cached.fingerprints),
           events: [],
           postIds: [],
           because: '',
           traceId: '',
+          loaded: { snapshot: cached.snapshot, subtype: cached.open.subtype, keyTerms: cached.keyTerms.size, fingerprintsChanged: cached.fingerprints.size > policy.maxFingerprints },
         };
         working.set(decision.incidentId, w);
       }
     }
+    let termsBefore = -1;
     if (w) {
       const change = joinIncident(w.snapshot, post, classification, now, w.t0SetByPerson);
       w.snapshot = change.snapshot;
       kinds = change.events;
+      termsBefore = w.keyTerms.size;
       for (const t of classification.keyTerms) w.keyTerms.add(t);
       if (Date.parse(post.publishedAt) > Date.parse(w.open.lastPostAt)) w.open.lastPostAt = new Date(post.publishedAt).toISOString();
     } else {
@@ -374,19 +432,20 @@ function decideBatch(
       };
       working.set(decision.incidentId, w);
     }
-    if (fingerprint) w.fingerprints.add(fingerprint);
-    // The matching view follows the snapshot: places, terms and fingerprints only grow.
+    const fingerprintAdded = fingerprint !== null && addFingerprint(w.fingerprints, fingerprint, policy.maxFingerprints);
+    if (fingerprintAdded && w.loaded) w.loaded.fingerprintsChanged = true;
+    // The matching view follows the snapshot: places and terms only grow, fingerprints within the bound.
     w.open.counties = w.snapshot.counties;
     w.open.subtype = w.snapshot.subtype;
     w.open.category = w.snapshot.category;
-    w.open.keyTerms = [...w.keyTerms];
-    w.open.fingerprints = [...w.fingerprints];
+    if (w.keyTerms.size !== termsBefore) w.open.keyTerms = [...w.keyTerms];
+    if (fingerprintAdded || w.open.fingerprints?.length !== w.fingerprints.size) w.open.fingerprints = [...w.fingerprints];
     for (const k of kinds) if (!w.events.includes(k)) w.events.push(k);
     w.postIds.push(post.id);
     w.because = decision.because;
     w.traceId ||= traceId;
     touched.add(w);
-    indexTouched(w);
+    indexTouched(w, fingerprintAdded ? fingerprint : null);
     linked.set(post.id, w.snapshot.id);
     outcomes.set(index, { outcome: decision.action === 'join' ? 'joined' : 'opened', incidentId: w.snapshot.id, because: decision.because });
     history.push({

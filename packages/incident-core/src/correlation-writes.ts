@@ -14,6 +14,11 @@ export interface IncidentWrite {
   traceId: string;
   /** updated_at as read; the update applies only if the row still has it. */
   loadedUpdatedAt: string;
+  /**
+   * Array columns the batch left as read (most joins add no place, term or department): not sent,
+   * not rebuilt. The guard on updated_at makes "as read" the row's value.
+   */
+  unchanged?: { keyTerms: boolean; fingerprints: boolean; counties: boolean; departments: boolean };
 }
 
 /**
@@ -24,15 +29,17 @@ export interface IncidentWrite {
  */
 export async function updateJoinedIncidents(tx: Queryable, list: readonly IncidentWrite[]): Promise<string[]> {
   if (list.length === 0) return [];
-  const records = list.map(({ snapshot: s, keyTerms, fingerprints, lastPostAt, loadedUpdatedAt }) => ({
+  const records = list.map(({ snapshot: s, keyTerms, fingerprints, lastPostAt, loadedUpdatedAt, unchanged: same }) => ({
     id: s.id, category: s.category, subtype: s.subtype, level: s.level, level_confidence: s.levelConfidence, t0: s.t0,
-    departments: s.departments, counties: s.counties, key_terms: [...keyTerms], text_fingerprints: [...fingerprints],
+    departments: same?.departments ? null : s.departments, counties: same?.counties ? null : s.counties,
+    key_terms: same?.keyTerms ? null : [...keyTerms], text_fingerprints: same?.fingerprints ? null : [...fingerprints],
     post_count: s.postCount, updated_at: s.updatedAt, last_post_at: lastPostAt, loaded_updated_at: loadedUpdatedAt,
   }));
   const { rows } = await tx.query<{ id: string }>(
     `UPDATE incidents i SET category = r.category, subtype = r.subtype, level = r.level, level_confidence = r.level_confidence,
-            t0 = r.t0, departments = r.departments, counties = r.counties, key_terms = r.key_terms,
-            text_fingerprints = r.text_fingerprints, post_count = r.post_count, updated_at = r.updated_at,
+            t0 = r.t0, departments = COALESCE(r.departments, i.departments), counties = COALESCE(r.counties, i.counties),
+            key_terms = COALESCE(r.key_terms, i.key_terms), text_fingerprints = COALESCE(r.text_fingerprints, i.text_fingerprints),
+            post_count = r.post_count, updated_at = r.updated_at,
             last_post_at = GREATEST(i.last_post_at, r.last_post_at)
        FROM jsonb_to_recordset($1::jsonb) AS r(id text, category text, subtype text, level text, level_confidence real,
             t0 timestamptz, departments text[], counties text[], key_terms text[], text_fingerprints text[],

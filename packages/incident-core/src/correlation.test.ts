@@ -1,5 +1,5 @@
 import type { Classification } from '@huiying/contracts';
-import { correlate, defaultCorrelationPolicy, incidentIdFor, repostFingerprint, type OpenIncident } from './correlation';
+import { addFingerprint, boundedFingerprints, correlate, defaultCorrelationPolicy, incidentIdFor, repostFingerprint, type OpenIncident } from './correlation';
 
 const classification = (subtype: string, counties: string[], keyTerms: string[]): Classification => ({
   version: 'test', sentiment: 'negative', departments: [], counties, keyTerms,
@@ -58,5 +58,30 @@ describe('repostFingerprint', () => {
     ['短文本，塌方'], // too short to tell copies apart
   ])('another text does not: %s', (text) => {
     expect(repostFingerprint(text)).not.toBe(fp);
+  });
+});
+
+describe('the fingerprints an incident keeps', () => {
+  const posts = (n: number) => Array.from({ length: n }, (_, i) => `f${i}`);
+
+  it.each([
+    ['fewer than the bound: all, in order', 5, 8, posts(5)],
+    ['a repeat changes nothing', 3, 8, posts(3)],
+    ['beyond the bound: the first quarter and the newest', 20, 8, ['f0', 'f1', 'f14', 'f15', 'f16', 'f17', 'f18', 'f19']],
+  ])('%s', (_, n, max, kept) => {
+    const set = new Set<string>();
+    for (const f of posts(n)) addFingerprint(set, f, max);
+    if (n === 3) expect(addFingerprint(set, 'f1', max)).toBe(false);
+    expect([...set]).toEqual(kept);
+    // Merges and splits bound a list the same way.
+    expect(boundedFingerprints([...posts(n), ...posts(n)], max)).toEqual(kept);
+  });
+
+  it('a big event keeps the default bound however many posts join', () => {
+    const set = new Set<string>();
+    for (const f of posts(10_000)) addFingerprint(set, f);
+    expect(set.size).toBe(defaultCorrelationPolicy.maxFingerprints);
+    expect(set.has('f0')).toBe(true); // the opening post, the one most copied
+    expect(set.has('f9999')).toBe(true);
   });
 });

@@ -52,6 +52,13 @@ export interface CorrelationPolicy {
    * (现场视频，太吓人了) are too generic to say two posts are one event. Default 16.
    */
   fingerprintMinChars: number;
+  /**
+   * Most repost fingerprints an incident keeps (default 64): see `addFingerprint`. Every distinct
+   * post text has one, so without a bound a big event's set grew with every post, in the memory
+   * of each instance (the correlation cache indexes every one) and in the row rewritten on every
+   * join.
+   */
+  maxFingerprints: number;
 }
 
 export const defaultCorrelationPolicy: CorrelationPolicy = {
@@ -59,7 +66,37 @@ export const defaultCorrelationPolicy: CorrelationPolicy = {
   minTermOverlap: 0.35,
   localityPattern: /(镇|乡|村|街道|社区)$/,
   fingerprintMinChars: 16,
+  maxFingerprints: 64,
 };
+
+/**
+ * Adds a post's fingerprint to an incident's set, keeping at most `max`: the first quarter (the
+ * opening reports, the texts most copied) and the newest after them, so the oldest of the middle
+ * goes first. A copy of a post that fell out can still join by its place or terms; only a
+ * place-less copy of an old post from the middle of a big event is missed. True when the set changed.
+ */
+export function addFingerprint(set: Set<string>, fingerprint: string, max: number = defaultCorrelationPolicy.maxFingerprints): boolean {
+  if (set.has(fingerprint)) return false;
+  set.add(fingerprint);
+  if (set.size > max) {
+    const first = Math.floor(max / 4);
+    let i = 0;
+    for (const f of set) {
+      if (i++ < first) continue;
+      set.delete(f);
+      break;
+    }
+  }
+  return true;
+}
+
+/** The same bound over a list in post order (merges, splits, rows written before the bound). */
+export function boundedFingerprints(list: Iterable<string>, max: number = defaultCorrelationPolicy.maxFingerprints): string[] {
+  const distinct = [...new Set(list)];
+  if (distinct.length <= max) return distinct;
+  const first = Math.floor(max / 4);
+  return [...distinct.slice(0, first), ...distinct.slice(distinct.length - (max - first))];
+}
 
 /** A post worth an incident: an emergency or a rumour flag. */
 export function incidentKindOf(classification: Classification): IncidentKind | null {

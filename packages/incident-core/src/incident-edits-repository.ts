@@ -1,7 +1,7 @@
 import type { Classification, IncidentEventKind, IncidentSnapshot } from '@huiying/contracts';
 import type { Queryable } from '@huiying/outbox';
 import type { Db } from '@huiying/store';
-import { incidentIdFor, repostFingerprint } from './correlation';
+import { boundedFingerprints, incidentIdFor, repostFingerprint } from './correlation';
 import { loadIncidentRows, type CorrelationRow } from './correlation-candidates';
 import { recordCorrelationChange } from './correlation-cache';
 import { CORRELATION_LOCK, enqueueIncidentEvents } from './correlation-repository';
@@ -117,7 +117,7 @@ export async function mergeIncidentsInDb(db: Db, input: { survivorId: string; ab
     const survivor = { ...result.survivor.snapshot };
     await writeSnapshot(tx, survivor, {
       keyTerms: [...new Set([...survivorRow.key_terms, ...absorbedRow.key_terms])],
-      fingerprints: [...new Set([...survivorRow.text_fingerprints, ...absorbedRow.text_fingerprints])],
+      fingerprints: boundedFingerprints([...survivorRow.text_fingerprints, ...absorbedRow.text_fingerprints]),
       lastPostAt: later(toIso(survivorRow.last_post_at ?? survivorRow.t0), toIso(absorbedRow.last_post_at ?? absorbedRow.t0)),
       traceId: survivorRow.trace_id,
       t0SetByPerson: survivorRow.t0_set_by_person,
@@ -161,10 +161,11 @@ export async function splitIncidentInDb(db: Db, input: { incidentId: string; pos
     const result = splitIncident(snapshotOf(source), posts, input.postIds, input, { sourceT0SetByPerson: source.t0_set_by_person, newIncidentId });
     const at = input.now.toISOString();
     const sideOf = (ids: readonly string[]) => {
-      const chosen = posts.filter((p) => ids.includes(p.post.id));
+      // In post order, so the bound keeps the first and the newest, as joining did.
+      const chosen = posts.filter((p) => ids.includes(p.post.id)).sort((a, b) => Date.parse(a.post.publishedAt) - Date.parse(b.post.publishedAt));
       return {
         keyTerms: [...new Set(chosen.flatMap((p) => p.classification.keyTerms))],
-        fingerprints: [...new Set(chosen.map((p) => repostFingerprint(p.post.text)).filter((f): f is string => f !== null))],
+        fingerprints: boundedFingerprints(chosen.map((p) => repostFingerprint(p.post.text)).filter((f): f is string => f !== null)),
         lastPostAt: chosen.map((p) => p.post.publishedAt).reduce(later),
       };
     };

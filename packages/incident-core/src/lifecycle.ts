@@ -123,6 +123,8 @@ export function resolveIncident(current: IncidentSnapshot, now: Date): IncidentC
   return { snapshot: { ...current, status: 'resolved', updatedAt: now.toISOString() }, events: ['resolved'] };
 }
 
+/** `a` itself when `b` adds nothing (most joins): snapshots are never changed in place. */
 function union(a: readonly string[], b: readonly string[]): string[] {
+  if (b.every((x) => a.includes(x))) return a as string[];
   return [...new Set([...a, ...b])];
 }

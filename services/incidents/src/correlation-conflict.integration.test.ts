@@ -59,6 +59,16 @@ describe('a duty officer edits an incident the correlation cache holds', () => {
     return rows[0];
   }
 
+  /** What the batches wrote for an incident: the first attempt's writes were rolled back with it. */
+  async function written(id: string) {
+    const { rows } = await db.query<{ links: string; history: string }>(
+      `SELECT (SELECT count(*) FROM incident_posts WHERE incident_id = $1) AS links,
+              (SELECT count(*) FROM incident_history WHERE incident_id = $1 AND actor = 'system:incidents') AS history`,
+      [id],
+    );
+    return { links: Number(rows[0]!.links), history: Number(rows[0]!.history) };
+  }
+
   it('joins a confirmed incident without undoing the confirmation', async () => {
     const cache = createCorrelationCache();
     const [opened] = await correlateClassifiedPosts(db, [message('文县临江镇发生山体滑坡，道路中断，多名群众被困', 0)], { policy, now, cache });
@@ -70,6 +80,7 @@ describe('a duty officer edits an incident the correlation cache holds', () => {
     const [joined] = await correlateClassifiedPosts(db, [message('文县临江镇山体滑坡现场，救援人员已赶到', 20)], { policy, now: new Date(now.getTime() + 2_000), cache });
     expect(joined).toMatchObject({ outcome: 'joined', incidentId: id });
     expect(await row(id)).toEqual({ status: 'confirmed', level: 'III', level_confirmed: true, post_count: 2 });
+    expect(await written(id)).toEqual({ links: 2, history: 2 });
   });
 
   it('opens a new incident rather than joining one dismissed meanwhile', async () => {
@@ -83,5 +94,7 @@ describe('a duty officer edits an incident the correlation cache holds', () => {
     expect(next).toMatchObject({ outcome: 'opened' });
     expect((next as { incidentId: string }).incidentId).not.toBe(id);
     expect(await row(id)).toMatchObject({ status: 'dismissed', level_confirmed: false, post_count: 1 });
+    expect(await written(id)).toEqual({ links: 1, history: 1 });
+    expect(await written((next as { incidentId: string }).incidentId)).toEqual({ links: 1, history: 1 });
   });
 });
