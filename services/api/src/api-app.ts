@@ -29,6 +29,7 @@ import { dutyActionRoutes } from './routes/duty-actions.routes';
 import { eventRoutes } from './routes/events.routes';
 import { incidentRoutes, type IncidentListCache } from './routes/incidents.routes';
 import { ReadCache } from './read-cache';
+import type { ReportDatabase } from './reports/report-worker';
 import { reportRoutes } from './routes/reports.routes';
 import { signOffRoutes } from './routes/sign-off.routes';
 import { installSecurity } from './security';
@@ -71,6 +72,11 @@ export interface ApiAppOptions {
   listCacheMs?: number;
   /** How long a computed SLA report is reused. Default 15 s. */
   reportCacheMs?: number;
+  /**
+   * The connection string (and schema) of `db`, when it is PostgreSQL: SLA reports are then
+   * computed on a worker thread with its own connections, off the event loop every request waits on.
+   */
+  reportDatabase?: ReportDatabase;
   /** Whether a reverse proxy in front sets X-Forwarded-For. Default false. */
   trustProxy?: boolean;
   /** Body size limit in bytes. Default 256 KiB: the largest legitimate body is an ingest batch. */
@@ -151,7 +157,12 @@ export async function buildApiApp(options: ApiAppOptions) {
   await app.register(dutyActionRoutes, { db: options.db, ...(options.relay && { relay: options.relay }), now, onChange: () => listCache.clear() });
   await app.register(alertRoutes, { db: options.db, now });
   await app.register(clockRoutes, { db: options.db, now, onChange: () => listCache.clear() });
-  await app.register(reportRoutes, { db: options.db, now, ...(options.reportCacheMs !== undefined && { cacheMs: options.reportCacheMs }) });
+  await app.register(reportRoutes, {
+    db: options.db,
+    now,
+    ...(options.reportCacheMs !== undefined && { cacheMs: options.reportCacheMs }),
+    ...(options.reportDatabase && { reportDatabase: options.reportDatabase }),
+  });
   // Without a relay the outbox relay's own sweep publishes the statements' events a little later.
   const statementsRelay = options.relay ?? { flush: async () => 0 };
   const statements = options.statements ?? {};

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   relay.start();
   const app = await buildApiApp({
     db, logger, registry, bus, relay,
+    reportDatabase: { url: config.DATABASE_URL },
     secureCookie: config.COOKIE_SECURE,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import { seedIncident, startApiFixture, type ApiFixture } from './testing/api-fixture';
+import { computeInProcess, ReportWorker } from './reports/report-worker';
+import { seedIncident, startApiFixture, TEST_DATABASE_URL, type ApiFixture } from './testing/api-fixture';
 
 /** The leadership report read from PostgreSQL: clocks, pauses, statements, breaches, CSV. */
 describe('SLA report on PostgreSQL', () => {
@@ -78,6 +79,22 @@ describe('SLA report on PostgreSQL', () => {
     expect(response.body).toContain('\r\n');
     expect(response.body).toContain(",'=cmd|calc!A1 网传化工厂爆炸,");
     expect(response.body).not.toMatch(/,=cmd/);
+  });
+
+  it('computes on its worker thread the very bytes the event loop would', async () => {
+    const worker = new ReportWorker({ url: TEST_DATABASE_URL, schema: f.schema });
+    try {
+      const now = new Date('2026-05-02T00:00:00.000Z');
+      for (const department of [null, '市安监局']) {
+        const [threaded, inPlace] = await Promise.all([worker.compute('2026-04', department, now), computeInProcess(f.db)('2026-04', department, now)]);
+        expect(threaded.body.body.toString('utf8')).toBe(inPlace.body.body.toString('utf8'));
+        expect(gunzipSync((await threaded.body.gzipped())).toString('utf8')).toBe(inPlace.body.body.toString('utf8'));
+        expect(threaded.report()).toEqual(inPlace.report());
+      }
+      await expect(worker.compute('2026-4', null, now)).rejects.toThrow(/not a month: 2026-4/);
+    } finally {
+      await worker.close();
+    }
   });
 
   it('refuses a malformed month', async () => {

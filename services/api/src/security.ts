@@ -1,7 +1,7 @@
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 /**
  * The console's policy (API.md), exactly what it is tested under: nothing inline, nothing from
@@ -41,18 +41,33 @@ export interface SecurityOptions {
   corsOrigins: readonly string[];
 }
 
-export async function installSecurity(app: FastifyInstance, options: SecurityOptions): Promise<void> {
-  // Before helmet, so its onRoute hook sees the per-route policy of the docs routes.
-  app.addHook('onRoute', (route) => {
-    if (route.url === '/docs' || route.url.startsWith('/docs/')) {
-      (route as { helmet?: unknown }).helmet = { contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP_DIRECTIVES } };
-    }
+/**
+ * The headers helmet sets for these options, worked out once. @fastify/helmet rebuilt helmet (and
+ * re-parsed the whole policy) on every request, more event-loop time than the list route itself;
+ * with no nonces and nothing depending on the request, the headers are the same every time.
+ */
+export function helmetHeaders(options: HelmetOptions): ReadonlyArray<readonly [string, string]> {
+  const headers = new Map<string, string>();
+  const res = {
+    setHeader: (name: string, value: string) => void headers.set(name, String(value)),
+    removeHeader: (name: string) => void headers.delete(name),
+  };
+  helmet(options)({} as never, res as never, (error?: unknown) => {
+    if (error) throw error;
   });
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP_DIRECTIVES },
-    referrerPolicy: { policy: 'no-referrer' },
-    // The console loads nothing cross-origin; COEP would only break the docs' data: images.
-    crossOriginEmbedderPolicy: false,
+  return [...headers];
+}
+
+export async function installSecurity(app: FastifyInstance, options: SecurityOptions): Promise<void> {
+  // The console loads nothing cross-origin; COEP would only break the docs' data: images.
+  const common = { referrerPolicy: { policy: 'no-referrer' }, crossOriginEmbedderPolicy: false } satisfies HelmetOptions;
+  const consoleHeaders = helmetHeaders({ ...common, contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP_DIRECTIVES } });
+  const docsHeaders = helmetHeaders({ ...common, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP_DIRECTIVES } });
+  app.addHook('onRequest', (request, reply, done) => {
+    const url = request.routeOptions.url;
+    const headers = url !== undefined && (url === '/docs' || url.startsWith('/docs/')) ? docsHeaders : consoleHeaders;
+    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    done();
   });
   await app.register(fastifyCors, {
     origin: options.corsOrigins.length === 0 ? false : [...options.corsOrigins],

@@ -2,11 +2,14 @@
  * `npm run bench:api`: 100,000 incidents (with their clocks) in a fresh PostgreSQL schema, the
  * API listening on loopback, and autocannon driving the duty officer's incident list and the
  * leadership report at a fixed rate, after the same load on /healthz as a baseline of the machine.
- * Last line: {"rps","p99Ms","incidents","baselineRps","baselineP99Ms"}.
+ * Last line: {"rps","p99Ms","incidents","baselineRps","baselineP99Ms"}. On stderr, for each phase:
+ * the event loop's utilisation and delay (p99, max) and each route's time inside the server, to
+ * tell a held event loop from a slow machine (the baseline's p99 is the machine's share).
  * Target: p99 ≤ 50 ms at 500 requests/s on the 2-core box.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { issueApiKey, PostgresApiKeyStore } from '@huiying/access';
 import { migrate, openDatabase } from '@huiying/store';
 import { createLogger, createMetricsRegistry } from '@huiying/telemetry';
@@ -64,6 +67,16 @@ async function main(): Promise<void> {
       consoleDir: null,
       // The bench is one client: the per-user limit would otherwise be what it measures.
       requestsPerMinute: 1_000_000,
+      reportDatabase: { url: DATABASE_URL, schema },
+    });
+    // Per route, from the request's first hook to its response: what the server itself adds (the
+    // client's latency also holds the time a request waited to be read while the event loop was busy).
+    const serverMs = new Map<string, number[]>();
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'other';
+      const list = serverMs.get(route) ?? [];
+      list.push(reply.elapsedTime);
+      serverMs.set(route, list);
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as AddressInfo).port;
@@ -89,12 +102,25 @@ async function main(): Promise<void> {
     await autocannon({ url: `http://127.0.0.1:${port}`, connections: 4, amount: 400, requests });
     // The load generator runs on its own thread: on the server's event loop it would delay the
     // very responses it times.
-    const drive = (paths: autocannon.Request[]) =>
+    const driveOnly = (paths: autocannon.Request[]) =>
       autocannon({ url: `http://127.0.0.1:${port}`, connections: 32, overallRate: RATE, duration: SECONDS, requests: paths, workers: 1 });
+    // Besides the latencies: how busy the event loop was, how long it was held at a time, and per route.
+    const drive = async (paths: autocannon.Request[], label: string) => {
+      serverMs.clear();
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      const elu = performance.eventLoopUtilization();
+      delay.enable();
+      const result = await driveOnly(paths);
+      delay.disable();
+      const pct = (list: number[], p: number) => list.sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor((p / 100) * list.length))] ?? 0;
+      const routes = [...serverMs].map(([route, list]) => `${route} n=${list.length} p50 ${pct(list, 50).toFixed(1)} p99 ${pct(list, 99).toFixed(1)} max ${pct(list, 100).toFixed(1)} ms`);
+      log(`${label}: event loop ${Math.round(performance.eventLoopUtilization(elu).utilization * 100)}% busy, delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; in the server: ${routes.join('; ')}`);
+      return result;
+    };
     // The same load on /healthz first: what the shared 2-core machine and fastify cost by themselves.
-    const baseline = await drive([{ method: 'GET', path: '/healthz', headers: browser }]);
+    const baseline = await drive([{ method: 'GET', path: '/healthz', headers: browser }], 'baseline');
     log(`baseline /healthz: ${baseline.requests.total} requests; latency p50 ${baseline.latency.p50} ms, p99 ${baseline.latency.p99} ms, max ${baseline.latency.max} ms`);
-    const result = await drive(requests);
+    const result = await drive(requests, 'list + report');
     await app.close();
     const errors = result.errors + result.non2xx + result.timeouts;
     log(`${result.requests.total} requests, ${errors} errors/non-2xx; latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);

@@ -34,6 +34,8 @@ export const TEST_USERS: Record<string, TestUser> = {
 
 export interface ApiFixture {
   db: Db;
+  /** The fixture's own PostgreSQL schema (on TEST_DATABASE_URL). */
+  schema: string;
   app: ApiApp;
   ids: Record<string, string>;
   /** Logs in through the API and returns the Cookie header value. */
@@ -63,6 +65,8 @@ export async function startApiFixture(overrides: Partial<ApiAppOptions> & { bus?
     consoleDir: null,
     // Tests seed rows behind the API's back, so nothing may be served from the list cache.
     listCacheMs: 0,
+    // Reports computed on their worker thread, as the API runs them.
+    reportDatabase: { url: TEST_DATABASE_URL, schema },
     ...overrides,
   });
   await app.ready();
@@ -84,6 +88,7 @@ export async function startApiFixture(overrides: Partial<ApiAppOptions> & { bus?
   };
   return {
     db,
+    schema,
     app,
     ids,
     login,
