@@ -37,6 +37,12 @@ export interface PublishOptions {
   occurredAt?: Date;
   /** Defaults to a random UUID; pass a deterministic one to make republishing idempotent downstream. */
   id?: string;
+  /**
+   * The payload was built field by field by code whose output a test holds against the schema
+   * (not taken from outside input), so the publish-time schema pass is skipped. Consumers still
+   * validate every message they read.
+   */
+  prevalidated?: boolean;
 }
 
 export interface Subscription {
@@ -55,6 +61,16 @@ export interface Subscription {
   batchHandler?: BatchHandler;
   /** Most messages in one run handed to `batchHandler`. Default 500. */
   maxBatchSize?: number;
+  /**
+   * Kafka: hands `batchHandler` the runs of every partition one fetch brought together, as one
+   * run of at most `maxBatchSize` (each partition's messages in their order, so per-key order
+   * holds), instead of one call per partition in turn: one transaction per fetch instead of one
+   * per partition, which is what a message otherwise waits behind. The handlers (`batchHandler`,
+   * and `handler` on the one-by-one path) then never run concurrently with each other, whatever
+   * `partitionsConsumedConcurrently` (default 16 here, so every partition of a fetch comes at once).
+   * Only for a batch handler that does not assume one partition per run.
+   */
+  runsAcrossPartitions?: boolean;
   /** Attempts before a failing message goes to the dead-letter topic. Default 5. */
   maxAttempts?: number;
   /** First retry delay; doubles each attempt. Default 200 ms. */

@@ -100,6 +100,9 @@ interface DedupPlan {
   exact: { key: string; by: 'native-id' | 'url' }[];
   /** Absent for texts too short to compare. */
   simhash?: string;
+  /** The SimHash's halves, parsed once for every bucket member it is compared with. */
+  hi: number;
+  lo: number;
   bands: string[];
 }
 
@@ -107,11 +110,13 @@ function planOf(post: Post, options: DedupOptions): DedupPlan {
   const prefix = options.keyPrefix ?? '';
   const exact = exactKeys(post).map(({ key, by }) => ({ key: prefix + key, by }));
   const text = dedupText(post);
-  if (text.length < (options.nearMinChars ?? 20)) return { post, exact, bands: [] };
+  if (text.length < (options.nearMinChars ?? 20)) return { post, exact, hi: 0, lo: 0, bands: [] };
   const hash = simhash(text);
   const bands = simhashBands(hash, options.hammingThreshold ?? DEFAULT_HAMMING_THRESHOLD).map((band) => `${prefix}s:${band}`);
-  return { post, exact, simhash: hash, bands };
+  return { post, exact, simhash: hash, hi: parseInt(hash.slice(0, 8), 16), lo: parseInt(hash.slice(8, 16), 16), bands };
 }
+
+const NO_MEMBERS: readonly string[] = Object.freeze([]);
 
 /** Conflicting writers are retried on a fresh snapshot; this many in a row means something is wrong. */
 const MAX_SNAPSHOTS = 20;
@@ -134,14 +139,19 @@ export async function checkDuplicates(posts: readonly Post[], store: DedupStore,
   let from = 0;
   for (let snapshot = 0; from < plans.length; snapshot++) {
     if (snapshot === MAX_SNAPSHOTS) throw new Error(`dedup: ${MAX_SNAPSHOTS} snapshots in a row were overtaken by other writers`);
-    const rest = plans.slice(from);
-    const exactKeysAsked = [...new Set(rest.flatMap((p) => p.exact.map((e) => e.key)))];
-    const bandKeysAsked = [...new Set(rest.flatMap((p) => p.bands))];
-    const read = await store.read(exactKeysAsked, bandKeysAsked);
+    // Each key asked once; the maps that collect them then take the snapshot's answers.
     const exactValues = new Map<string, string | null>();
-    exactKeysAsked.forEach((key, i) => exactValues.set(key, read.exact[i] ?? null));
     const bandsRead = new Map<string, readonly string[]>();
-    bandKeysAsked.forEach((key, i) => bandsRead.set(key, read.bands[i] ?? []));
+    for (let i = from; i < plans.length; i++) {
+      const plan = plans[i]!;
+      for (const e of plan.exact) exactValues.set(e.key, null);
+      for (const key of plan.bands) bandsRead.set(key, NO_MEMBERS);
+    }
+    const exactKeysAsked = [...exactValues.keys()];
+    const bandKeysAsked = [...bandsRead.keys()];
+    const read = await store.read(exactKeysAsked, bandKeysAsked);
+    exactKeysAsked.forEach((key, i) => exactValues.set(key, read.exact[i] ?? null));
+    bandKeysAsked.forEach((key, i) => bandsRead.set(key, read.bands[i] ?? NO_MEMBERS));
     /** Members this batch added since the snapshot, kept apart so the snapshot is never modified. */
     const bandsAdded = new Map<string, string[]>();
 
@@ -197,9 +207,15 @@ function judge(
   if (plan.simhash === undefined) return { kind: 'new' };
   let best: { of: string; distance: number } | undefined;
   for (const key of plan.bands) {
-    for (const members of [bandsRead.get(key), bandsAdded.get(key)]) {
-      if (!members) continue;
-      const found = nearest(plan.simhash, id, members, threshold, best);
+    const read = bandsRead.get(key);
+    if (read && read.length > 0) {
+      const found = nearest(plan.hi, plan.lo, id, read, threshold, best);
+      if (found === 'repeat') return { kind: 'repeat' };
+      best = found;
+    }
+    const added = bandsAdded.get(key);
+    if (added) {
+      const found = nearest(plan.hi, plan.lo, id, added, threshold, best);
       if (found === 'repeat') return { kind: 'repeat' };
       best = found;
     }
@@ -214,14 +230,13 @@ export async function checkDuplicate(post: Post, store: DedupStore, options: Ded
 
 /** The closest member within the threshold (ties: the smaller id), starting from `best`; 'repeat' when the post itself is a member. */
 function nearest(
-  hash: string,
+  hi: number,
+  lo: number,
   postId: string,
   members: readonly string[],
   threshold: number,
   best: { of: string; distance: number } | undefined,
 ): { of: string; distance: number } | 'repeat' | undefined {
-  const hi = parseInt(hash.slice(0, 8), 16);
-  const lo = parseInt(hash.slice(8, 16), 16);
   for (const member of members) {
     const sep = member.indexOf(':');
     const otherId = member.slice(sep + 1);

@@ -72,13 +72,15 @@ const CHINESE_UNITS: Record<string, number> = { 万: 10_000, 亿: 100_000_000, k
 export function parseCount(value: unknown): { value?: number; reason?: string } {
   if (value === undefined || value === null || value === '') return {};
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0 ? { value: Math.round(value) } : { reason: `not a count: ${value}` };
+    return Number.isFinite(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER ? { value: Math.round(value) } : { reason: `not a count: ${value}` };
   }
   if (typeof value !== 'string') return { reason: `not a count: ${typeof value}` };
   const m = /^\s*(\d+(?:\.\d+)?)\s*([万亿kKwW])?\+?\s*$/.exec(value.replace(/,/g, '').normalize('NFKC'));
   if (!m) return { reason: `not a count: "${value.slice(0, 40)}"` };
   const unit = m[2] ? (CHINESE_UNITS[m[2]] ?? 1) : 1;
-  return { value: Math.round(Number(m[1]) * unit) };
+  const count = Math.round(Number(m[1]) * unit);
+  // Beyond 2^53 the digits are lost (and the contract refuses it): no platform counts that high.
+  return count <= Number.MAX_SAFE_INTEGER ? { value: count } : { reason: `not a count: "${value.slice(0, 40)}"` };
 }
 
 function cut(s: string, max: number, path: string, warnings: FieldIssue[]): string {

@@ -216,9 +216,13 @@ export function parsePublishedAt(value: unknown, defaultOffsetMinutes: number = 
   return { ok: false, reason: `unrecognised date format "${s.slice(0, 60)}"` };
 }
 
+const LATEST_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function fromEpoch(n: number): ParsedTime {
   if (!Number.isFinite(n) || n <= 0) return { ok: false, reason: 'not a positive epoch' };
   // Ten-digit values are seconds (until 2286); larger ones are milliseconds.
   const ms = n < 1e11 ? n * 1000 : n;
+  // ISO 8601 as the contract reads it has four-digit years.
+  if (ms > LATEST_EPOCH_MS) return { ok: false, reason: 'epoch beyond the year 9999' };
   return { ok: true, epochMs: ms, instant: formatInstant(ms, 0), offsetAssumed: false };
 }

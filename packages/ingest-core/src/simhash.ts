@@ -15,13 +15,22 @@ export interface SimHashOptions {
 
 /** Non-ASCII characters that carry no meaning for duplicate detection: punctuation, symbols, spaces. */
 const NOISE_RE = /[\s\p{P}\p{S}]/u;
-const noiseCache = new Map<number, boolean>();
+/** Per BMP code point: 0 not yet seen, 1 noise, 2 not noise (an array lookup per character, not a Map's). */
+const bmpNoise = new Uint8Array(0x10000);
+const astralNoise = new Map<number, boolean>();
 
 function isNoise(ch: string, code: number): boolean {
-  let noise = noiseCache.get(code);
+  if (code < 0x10000) {
+    const known = bmpNoise[code]!;
+    if (known !== 0) return known === 1;
+    const noise = NOISE_RE.test(ch);
+    bmpNoise[code] = noise ? 1 : 2;
+    return noise;
+  }
+  let noise = astralNoise.get(code);
   if (noise === undefined) {
     noise = NOISE_RE.test(ch);
-    noiseCache.set(code, noise);
+    astralNoise.set(code, noise);
   }
   return noise;
 }

@@ -162,15 +162,17 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     const issues = parsed.ok ? [] : [...parsed.issues, ...urlIssues(body)];
     const posts = [];
     if (parsed.ok) {
-      for (const [i, draft] of parsed.drafts.entries()) {
+      const context = {
+        sourceId,
+        sourceKind: 'webhook' as const,
+        collectedAt,
+        ...(source.definition.defaultOffsetMinutes !== undefined && { defaultOffsetMinutes: source.definition.defaultOffsetMinutes }),
+        ...(source.definition.trackingParams && { trackingParams: source.definition.trackingParams }),
+      };
+      for (let i = 0; i < parsed.drafts.length; i++) {
+        const draft = parsed.drafts[i]!;
         // The item as sent is what audit keeps, unless the sender passed its own raw form.
-        const result = normalisePost({ ...draft, raw: draft.raw ?? originals[i] }, {
-          sourceId,
-          sourceKind: 'webhook',
-          collectedAt,
-          ...(source.definition.defaultOffsetMinutes !== undefined && { defaultOffsetMinutes: source.definition.defaultOffsetMinutes }),
-          ...(source.definition.trackingParams && { trackingParams: source.definition.trackingParams }),
-        });
+        const result = normalisePost({ ...draft, raw: draft.raw ?? originals[i] }, context);
         const at = prefix.length > 0 || parsed.drafts.length > 1 ? [...prefix, i] : [];
         if (result.ok) {
           posts.push(result.post);

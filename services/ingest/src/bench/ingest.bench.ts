@@ -1,8 +1,12 @@
 /**
  * npm run bench:ingest — file replay and signed webhook batches into the real Kafka on this box.
- * Last line: {"filePostsPerSec", "webhookPostsPerSec", "webhookP99Ms"}.
+ * Last line: {"filePostsPerSec", "webhookPostsPerSec", "webhookP99Ms", "pacedPostsPerSec", "pacedP99Ms", …}.
  * Env: BENCH_FILE_POSTS (default 100000), BENCH_WEBHOOK_POSTS (60000), BENCH_BATCH (100),
- * BENCH_CONCURRENCY (8 senders).
+ * BENCH_CONCURRENCY (8 senders), BENCH_PACED_RATE (5000 posts/s), BENCH_PACED_POSTS (25000).
+ * The webhook is measured twice: 8 senders each sending its next batch as soon as the last one
+ * was answered (the most it takes; each batch then waits behind the other 7, so its latency is
+ * about 8 × the service time per batch), and batches sent at a fixed rate whatever the answers
+ * (latency at that load, timed from when each batch was due, so a late send counts).
  * The machine is shared, so beside the rates it prints this process's CPU time per post for each
  * phase (`…CpuUsPerPost`): it moves far less than wall-clock rates when other work competes.
  */
@@ -25,6 +29,8 @@ const FILE_POSTS = Number(process.env.BENCH_FILE_POSTS ?? 100_000);
 const WEBHOOK_POSTS = Number(process.env.BENCH_WEBHOOK_POSTS ?? 60_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 5_000);
+const PACED_POSTS = Number(process.env.BENCH_PACED_POSTS ?? 25_000);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -55,10 +61,12 @@ function cpuPerPost(from: NodeJS.CpuUsage, posts: number): number {
   return posts > 0 ? Math.round((used.user + used.system) / posts) : 0;
 }
 
-function p99(values: number[]): number {
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))] ?? 0;
 }
+
+const p99 = (values: number[]) => quantile(values, 0.99);
 
 async function main(): Promise<void> {
   const logger = createLogger('bench', 'warn');
@@ -101,9 +109,12 @@ async function main(): Promise<void> {
     const bodies = Array.from({ length: Math.ceil(WEBHOOK_POSTS / BATCH) }, (_, b) =>
       Buffer.from(JSON.stringify({ posts: Array.from({ length: BATCH }, (_, i) => benchPost(FILE_POSTS + b * BATCH + i)) })),
     );
-    const send = async (body: Buffer) => {
+    const pacedBodies = Array.from({ length: Math.ceil(PACED_POSTS / BATCH) }, (_, b) =>
+      Buffer.from(JSON.stringify({ posts: Array.from({ length: BATCH }, (_, i) => benchPost(FILE_POSTS + bodies.length * BATCH + b * BATCH + i)) })),
+    );
+    const send = async (body: Buffer, dueAt?: number) => {
       const ts = String(Math.floor(Date.now() / 1000));
-      const started = performance.now();
+      const started = dueAt ?? performance.now();
       const response = await fetch(`${address}/ingest/v1/posts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SOURCE_HEADER]: 'bench-hook', [WEBHOOK_TIMESTAMP_HEADER]: ts, [WEBHOOK_SIGNATURE_HEADER]: webhookSignatureHeader(SECRET, ts, body) },
@@ -125,10 +136,35 @@ async function main(): Promise<void> {
     );
     const webhookMs = performance.now() - started;
     const webhookCpuUsPerPost = cpuPerPost(webhookCpu, latencies.length * BATCH);
-    await service.stop();
     const webhookPostsPerSec = Math.round((latencies.length * BATCH * 1000) / webhookMs);
-    process.stderr.write(`webhook: ${latencies.length} batches of ${BATCH} by ${CONCURRENCY} senders in ${Math.round(webhookMs)} ms\n`);
-    console.log(JSON.stringify({ filePostsPerSec, webhookPostsPerSec, webhookP99Ms: Math.round(p99(latencies) * 10) / 10, fileCpuUsPerPost, webhookCpuUsPerPost }));
+    process.stderr.write(`webhook: ${latencies.length} batches of ${BATCH} by ${CONCURRENCY} senders in ${Math.round(webhookMs)} ms, p50 ${Math.round(quantile(latencies, 0.5))} ms\n`);
+
+    // 3. The same webhook at a fixed rate: one batch every BATCH / PACED_RATE seconds, not waiting for answers.
+    const intervalMs = (BATCH * 1000) / PACED_RATE;
+    const pacedStarted = performance.now();
+    const paced = await Promise.all(
+      pacedBodies.map(async (body, k) => {
+        const dueAt = pacedStarted + k * intervalMs;
+        const wait = dueAt - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        return send(body, dueAt);
+      }),
+    );
+    const pacedMs = performance.now() - pacedStarted;
+    const pacedPostsPerSec = Math.round((paced.length * BATCH * 1000) / pacedMs);
+    process.stderr.write(`paced: ${paced.length} batches of ${BATCH} due at ${PACED_RATE} posts/s, sent in ${Math.round(pacedMs)} ms, p50 ${Math.round(quantile(paced, 0.5))} ms\n`);
+    await service.stop();
+    console.log(
+      JSON.stringify({
+        filePostsPerSec,
+        webhookPostsPerSec,
+        webhookP99Ms: Math.round(p99(latencies) * 10) / 10,
+        pacedPostsPerSec,
+        pacedP99Ms: Math.round(p99(paced) * 10) / 10,
+        fileCpuUsPerPost,
+        webhookCpuUsPerPost,
+      }),
+    );
   } finally {
     await bus.close();
     let cursor = '0';
