@@ -7,4 +7,4 @@ export { createKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka/kaf
 export { readDeadLetters, type ReadDeadLettersOptions } from './kafka/dead-letters';
 export { createKafkaAdmin, ensureTopics, type EnsureTopicsReport } from './kafka/topics-admin';
 export { createMemoryBus, type MemoryBus, type MemoryBusOptions, type RawMessage } from './memory/memory-bus';
-export { kafkaBusFor, prefixedDeadLetterTopic, prefixedTopicSpecs, withTopicPrefix } from './topic-prefix';
+export { kafkaBusFor, type KafkaBusConfig, prefixedDeadLetterTopic, prefixedTopicSpecs, withTopicPrefix } from './topic-prefix';

@@ -31,7 +31,26 @@ export function prefixedDeadLetterTopic(prefix: string, topic: string): string {
   return deadLetterTopic(`${prefix}${topic}`);
 }
 
+/** The Kafka variables a service's config may carry; the consumer tuning ones are optional. */
+export interface KafkaBusConfig {
+  KAFKA_BROKERS: string[];
+  KAFKA_TOPIC_PREFIX: string;
+  /** Partitions each subscription handles at once unless it says (`partitionsConsumedConcurrently`). */
+  KAFKA_PARTITIONS_CONCURRENTLY?: number | undefined;
+  /** Batch handlers get the runs of every partition of a fetch at once (`runsAcrossPartitions`). */
+  KAFKA_RUNS_ACROSS_PARTITIONS?: boolean | undefined;
+}
+
 /** The bus a service process uses: Kafka, under `KAFKA_TOPIC_PREFIX` when one is set. */
-export function kafkaBusFor(service: string, config: { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PREFIX: string }, logger: Logger): Bus {
-  return withTopicPrefix(createKafkaBus({ brokers: config.KAFKA_BROKERS, service, logger }), config.KAFKA_TOPIC_PREFIX);
+export function kafkaBusFor(service: string, config: KafkaBusConfig, logger: Logger): Bus {
+  return withTopicPrefix(
+    createKafkaBus({
+      brokers: config.KAFKA_BROKERS,
+      service,
+      logger,
+      ...(config.KAFKA_PARTITIONS_CONCURRENTLY !== undefined && { partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY }),
+      ...(config.KAFKA_RUNS_ACROSS_PARTITIONS !== undefined && { runsAcrossPartitions: config.KAFKA_RUNS_ACROSS_PARTITIONS }),
+    }),
+    config.KAFKA_TOPIC_PREFIX,
+  );
 }

@@ -18,6 +18,9 @@ export interface StatefulServiceConfig {
   DATABASE_SCHEMA?: string | undefined;
   KAFKA_BROKERS: string[];
   KAFKA_TOPIC_PREFIX: string;
+  /** Optional consumer tuning, handed to the bus (see `kafkaBusFor`). */
+  KAFKA_PARTITIONS_CONCURRENTLY?: number | undefined;
+  KAFKA_RUNS_ACROSS_PARTITIONS?: boolean | undefined;
 }
 
 export interface StatefulService {

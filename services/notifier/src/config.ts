@@ -27,6 +27,13 @@ export const NotifierConfig = z.object({
   /** Attempts per message and channel (exponential backoff from ALERT_RETRY_BASE_MS). */
   ALERT_DELIVERY_ATTEMPTS: env.positiveInt(6),
   ALERT_RETRY_BASE_MS: env.positiveInt(2_000),
+  /**
+   * Partitions each consumer handles at once (clock events, spikes): a burst of clocks starting
+   * for several incidents is recorded side by side instead of one incident after another, since
+   * recording waits on PostgreSQL and Redis, not the CPU. One incident's events share a partition
+   * and stay in order. Each takes a connection of the pool (10), shared with the delivery worker.
+   */
+  KAFKA_PARTITIONS_CONCURRENTLY: env.positiveInt(3),
   /** Where duty officers open an alert, e.g. https://huiying.example.gov.cn/alerts/ (id appended). */
   ALERT_LINK_BASE: z.url().optional(),
 });

@@ -115,6 +115,37 @@ describe('kafka bus', () => {
     for (const key of keys) expect(seen.get(key)).toEqual(Array.from({ length: 30 }, (_, n) => n));
   });
 
+  it('handles the partitions of a subscription side by side when the bus is told to', async () => {
+    const def = await freshTopic(2);
+    const bus = newBus({ partitionsConsumedConcurrently: 2 });
+    // Both partitions hold messages before the group joins, so one fetch brings both.
+    await bus.publishBatch(
+      def,
+      Array.from({ length: 8 }, (_, n) => ({ payload: { key: `k${n}`, n }, options: { key: `k${n}` } })),
+    );
+    const running = new Set<number>();
+    const partitions = new Set<number>();
+    let overlapped = false;
+    let handled = 0;
+    await bus.subscribe({
+      group: freshGroup(),
+      messages: [def],
+      handler: async ({ partition }) => {
+        running.add(partition);
+        partitions.add(partition);
+        // Holds its partition a while, waiting for the other one's handler to run meanwhile;
+        // handled one partition at a time, that never happens.
+        for (let waited = 0; running.size < 2 && waited < 2_000; waited += 20) await sleep(20);
+        if (running.size === 2) overlapped = true;
+        running.delete(partition);
+        handled++;
+      },
+    });
+    await eventually(() => handled === 8, 40_000, 'not all handled');
+    expect(partitions.size).toBe(2);
+    expect(overlapped).toBe(true);
+  });
+
   it('dead-letters bad bytes at once with reason and original bytes, and goes on', async () => {
     const def = await freshTopic();
     const bus = newBus();
@@ -329,5 +360,78 @@ describe('kafka bus batch handler', () => {
     const letters = await readDeadLetters({ brokers, logger, topic: deadLetterTopic(def.topic), atLeast: 1 });
     expect(letters).toHaveLength(1);
     expect(letters[0]!.reason).toMatch(/13 is poison/);
+  });
+
+  it('across partitions: one call for what a fetch brought, one call at a time, per-key order kept, poison handled alone', async () => {
+    const def = await freshTopic(3);
+    const group = freshGroup();
+    const bus = newBus({ runsAcrossPartitions: true });
+    const seen = new Map<string, number[]>();
+    const partitionsPerCall: number[] = [];
+    const runSizes: number[] = [];
+    let running = 0;
+    let overlapped = false;
+    const record = (key: string, n: number) => seen.set(key, [...(seen.get(key) ?? []), n]);
+    const exclusive = async (fn: () => Promise<void>) => {
+      if (++running > 1) overlapped = true;
+      try {
+        await fn();
+      } finally {
+        running--;
+      }
+    };
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    await bus.publishBatch(
+      def,
+      Array.from({ length: 120 }, (_, n) => ({ payload: { key: keys[n % 6]!, n }, options: { key: keys[n % 6]! } })),
+    );
+    await bus.subscribe({
+      group,
+      messages: [def],
+      maxBatchSize: 100,
+      retryBaseMs: 10,
+      maxAttempts: 2,
+      batchHandler: (deliveries) =>
+        exclusive(async () => {
+          await sleep(20);
+          if (deliveries.some((d) => d.envelope.payload.n === 133)) throw new Error('133 is poison');
+          partitionsPerCall.push(new Set(deliveries.map((d) => d.partition)).size);
+          runSizes.push(deliveries.length);
+          for (const d of deliveries) record(d.envelope.payload.key, d.envelope.payload.n);
+        }),
+      handler: ({ envelope }) =>
+        exclusive(async () => {
+          await sleep(1);
+          if (envelope.payload.n === 133) throw new Error('133 is poison');
+          record(envelope.payload.key, envelope.payload.n);
+        }),
+    });
+    const handled = () => [...seen.values()].reduce((a, l) => a + l.length, 0);
+    const publish = (from: number, count: number) =>
+      bus.publishBatch(
+        def,
+        Array.from({ length: count }, (_, i) => from + i).map((n) => ({ payload: { key: keys[n % 6]!, n }, options: { key: keys[n % 6]! } })),
+      );
+    await eventually(() => handled() >= 120, 30_000, 'the first 120 not handled');
+    // Then a poison message: its run fails, and the messages gathered with it go one by one.
+    await publish(120, 30);
+    await eventually(() => handled() >= 149, 30_000, 'all but the poison message handled');
+    // Then more: the group is past its first fetches (which may bring partitions one by one).
+    await publish(150, 60);
+    await eventually(() => handled() >= 209, 30_000, 'the last 60 not handled');
+    for (const key of keys) {
+      const expected = Array.from({ length: 210 }, (_, n) => n).filter((n) => keys[n % 6] === key && n !== 133);
+      expect(seen.get(key)).toEqual(expected);
+    }
+    expect(Math.max(...partitionsPerCall)).toBeGreaterThan(1);
+    expect(Math.max(...runSizes)).toBeLessThanOrEqual(100);
+    expect(overlapped).toBe(false);
+    const letters = await readDeadLetters({ brokers, logger, topic: deadLetterTopic(def.topic), atLeast: 1 });
+    expect(letters).toHaveLength(1);
+    // Everything settled is committed: a new member of the group finds nothing left.
+    await bus.close();
+    const offsets = await admin.fetchOffsets({ groupId: group, topics: [def.topic] });
+    const high = await admin.fetchTopicOffsets(def.topic);
+    expect(offsets[0]!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(high.map((p) => [p.partition, p.high]).sort());
   });
 });

@@ -1,5 +1,5 @@
 import { deadLetterTopic, type Envelope, type MessageDef } from '@huiying/contracts';
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { rejectedInputHeaders } from '../dead-letter';
 import { buildEnvelope, encodeEnvelope } from '../envelope-codec';
@@ -7,6 +7,8 @@ import { TraceIdHeader, type Bus, type PublishOptions, type RejectedInput, type 
 import { explainKafkaError } from './kafka-errors';
 import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logger';
 import { startKafkaSubscription } from './kafka-subscription';
+import { javaCompatiblePartitioner } from './partitioner';
+import { installRecordEncoder } from './record-encoder';
 
 export interface KafkaBusOptions {
   /** `host:port` list, e.g. from the KAFKA_BROKERS variable. */
@@ -27,6 +29,14 @@ export interface KafkaBusOptions {
   commitIntervalMs?: number;
   /** Longest fetch long-poll; bounds how long a stop waits for an idle fetch. Default 1 s. */
   maxWaitTimeMs?: number;
+  /**
+   * Partitions a subscription handles at once when it does not say (see `Subscription`). Each
+   * partition stays in order; more than one lets handlers that wait on a database overlap
+   * instead of queueing one partition behind another within a fetch. Default 1.
+   */
+  partitionsConsumedConcurrently?: number;
+  /** `runsAcrossPartitions` of a subscription that does not say (see `Subscription`). Default false. */
+  runsAcrossPartitions?: boolean;
   /** `subscribe()` fails if the group was not joined by then. Default 60 s. */
   joinTimeoutMs?: number;
   /** Clock for `producedAt` and dead-letter times. */
@@ -42,6 +52,8 @@ export interface KafkaBus extends Bus {
 export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const logger = options.logger.child({ component: 'bus' });
   const now = options.now ?? (() => new Date());
+  // Before the first produce loads kafkajs' request encoder (see record-encoder.ts).
+  if (!installRecordEncoder()) logger.debug('kafkajs encodes records itself (not the pinned version, or loaded earlier)');
   const kafka = new Kafka({
     clientId: options.service,
     brokers: options.brokers,
@@ -54,7 +66,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     producerReady ??= (async () => {
       const p = kafka.producer({
         // Java's partitioner: a key lands on the same partition whichever client produced it.
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: javaCompatiblePartitioner,
         allowAutoTopicCreation: false,
       });
       await p.connect();
@@ -136,7 +148,12 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
           joinTimeoutMs: options.joinTimeoutMs ?? 60_000,
           now,
         },
-        subscription,
+        {
+          ...subscription,
+          ...(subscription.partitionsConsumedConcurrently === undefined &&
+            options.partitionsConsumedConcurrently !== undefined && { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }),
+          runsAcrossPartitions: subscription.runsAcrossPartitions ?? options.runsAcrossPartitions ?? false,
+        },
       );
       const tracked: SubscriptionHandle = {
         async stop() {

@@ -39,6 +39,20 @@ export async function startKafkaSubscription(
   }
   if (defsByTopic.size === 0) throw new Error(`subscription ${group} names no messages`);
 
+  const batchHandler = subscription.batchHandler;
+  const maxBatchSize = Math.max(1, subscription.maxBatchSize ?? 500);
+  const acrossPartitions = subscription.runsAcrossPartitions === true && batchHandler !== undefined;
+  // Across partitions, one handler call at a time: the partitions' runs meet in `gather`.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (!acrossPartitions) return fn();
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const handler = acrossPartitions ? (delivery: Delivery) => serially(() => subscription.handler(delivery)) : subscription.handler;
+  const gather = acrossPartitions && batchHandler ? createRunGatherer(batchHandler, maxBatchSize, serially) : undefined;
+
   let stopping = false;
   let abandon: () => void = () => undefined;
   const abandoned = new Promise<void>((resolve) => (abandon = resolve));
@@ -122,7 +136,7 @@ export async function startKafkaSubscription(
       const beat = setInterval(() => heartbeat().catch(onHeartbeatFailure), ctx.heartbeatIntervalMs);
       try {
         verdict = await runAttempts({
-          handler: subscription.handler,
+          handler,
           delivery: (attempt) => ({
             envelope: decoded.envelope,
             topic,
@@ -166,7 +180,6 @@ export async function startKafkaSubscription(
     heartbeat: () => Promise<void>,
     onHeartbeatFailure: (error: unknown) => void,
   ): Promise<'settled' | 'failed' | 'abandoned'> {
-    const batchHandler = subscription.batchHandler;
     if (!batchHandler) return 'failed';
     const deliveries: Delivery[] = [];
     for (const message of messages) {
@@ -177,7 +190,7 @@ export async function startKafkaSubscription(
     }
     const beat = setInterval(() => heartbeat().catch(onHeartbeatFailure), ctx.heartbeatIntervalMs);
     try {
-      const running = Promise.resolve().then(() => batchHandler(deliveries));
+      const running = Promise.resolve().then(() => (gather ? gather(deliveries) : batchHandler(deliveries)));
       running.catch(() => undefined);
       const settled = await Promise.race([running.then(() => true), abandoned.then(() => false)]);
       return settled ? 'settled' : 'abandoned';
@@ -204,11 +217,10 @@ export async function startKafkaSubscription(
       logger.warn({ err: error }, 'heartbeat failed during a handler; ending the batch early');
     };
     try {
-      if (subscription.batchHandler) {
-        const size = Math.max(1, subscription.maxBatchSize ?? 500);
-        for (let start = 0; start < batch.messages.length; start += size) {
+      if (batchHandler) {
+        for (let start = 0; start < batch.messages.length; start += maxBatchSize) {
           if (stopping || rebalancing || !isRunning() || isStale()) return;
-          const run = batch.messages.slice(start, start + size);
+          const run = batch.messages.slice(start, start + maxBatchSize);
           const outcome = await settleRun(batch.topic, batch.partition, run, heartbeat, onHeartbeatFailure);
           if (outcome === 'abandoned') return;
           if (outcome === 'settled') {
@@ -256,7 +268,7 @@ export async function startKafkaSubscription(
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: subscription.partitionsConsumedConcurrently ?? 1,
+      partitionsConsumedConcurrently: subscription.partitionsConsumedConcurrently ?? (acrossPartitions ? 16 : 1),
       eachBatch,
     });
     await withTimeout(joined, ctx.joinTimeoutMs, `consumer group ${group} did not join within ${ctx.joinTimeoutMs} ms`);
@@ -283,6 +295,49 @@ export async function startKafkaSubscription(
       return stopped;
     },
   };
+}
+
+/**
+ * Collects the runs that partitions handled at once submit within one turn of the event loop (the
+ * batches of one fetch arrive together) and hands them to the batch handler as one run of at most
+ * `maxBatchSize`, one call at a time. Each submitter learns its run's fate: resolved, or the error.
+ */
+function createRunGatherer(
+  batchHandler: (deliveries: ReadonlyArray<Delivery>) => Promise<void>,
+  maxBatchSize: number,
+  serially: <T>(fn: () => Promise<T>) => Promise<T>,
+): (deliveries: Delivery[]) => Promise<void> {
+  interface Submitted {
+    deliveries: Delivery[];
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }
+  let waiting: Submitted[] = [];
+  const flush = () => {
+    const submitted = waiting;
+    waiting = [];
+    const groups: Submitted[][] = [];
+    let size = Infinity;
+    for (const s of submitted) {
+      if (size + s.deliveries.length > maxBatchSize) {
+        groups.push([]);
+        size = 0;
+      }
+      groups[groups.length - 1]!.push(s);
+      size += s.deliveries.length;
+    }
+    for (const group of groups) {
+      serially(() => batchHandler(group.flatMap((s) => s.deliveries))).then(
+        () => group.forEach((s) => s.resolve()),
+        (error: unknown) => group.forEach((s) => s.reject(error)),
+      );
+    }
+  };
+  return (deliveries) =>
+    new Promise<void>((resolve, reject) => {
+      if (waiting.length === 0) setImmediate(flush);
+      waiting.push({ deliveries, resolve, reject });
+    });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

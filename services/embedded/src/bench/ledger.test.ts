@@ -1,4 +1,4 @@
-import { quantile, reconcile, type Membership, type StoredPost } from './ledger';
+import { alertHops, quantile, reconcile, type Membership, type StoredPost } from './ledger';
 
 const post = (id: string, storedAt: number, flagged = true, startsClocks = false): StoredPost => ({
   id,
@@ -85,6 +85,59 @@ describe('reconciling what the webhook accepted with what came out', () => {
       firstAlertAt: new Map(),
     });
     expect(result.unexpected).toBe(1);
+  });
+});
+
+describe('splitting an alert latency into hops', () => {
+  it('times each stage from the post that made the incident major, and the hops add up to the latency', () => {
+    const result = reconcile({
+      accepted: new Map([
+        ['minor', 100],
+        ['major', 300],
+      ]),
+      stored: [post('minor', 150), post('major', 420, true, true)],
+      memberships: [member('minor', 'inc-1', 160), member('major', 'inc-1', 430)],
+      announced: new Map(),
+      firstAlertAt: new Map([['inc-1', 1_000]]),
+    });
+    expect(result.alertTriggers).toEqual([{ incidentId: 'inc-1', postId: 'major', acceptedAt: 300, alertAt: 1_000 }]);
+    const { complete, hops } = alertHops(result.alertTriggers, new Map([['major', 420]]), {
+      ingested: new Map([['major', 290]]),
+      // The minor post's stamps must not count: it did not start the clocks.
+      classified: new Map([
+        ['minor', 110],
+        ['major', 350],
+      ]),
+      announced: new Map([['major', 600]]),
+      major: new Map([['inc-1', 650]]),
+      clockStarted: new Map([['inc-1', 800]]),
+    });
+    expect(complete).toBe(1);
+    expect(Object.fromEntries(Object.entries(hops).map(([hop, s]) => [hop, s.p50]))).toEqual({
+      'produced → 202': 10,
+      '202 → classified': 50,
+      'classified → stored': 70,
+      'stored → incident event': 180,
+      'incident event → incident major': 50,
+      'incident major → clock started': 150,
+      'clock started → alert': 200,
+    });
+  });
+
+  it('leaves out an alert with a stamp missing rather than guess its hops', () => {
+    const { complete, hops } = alertHops(
+      [{ incidentId: 'inc-1', postId: 'p', acceptedAt: 0, alertAt: 900 }],
+      new Map([['p', 100]]),
+      {
+        ingested: new Map(),
+        classified: new Map([['p', 50]]),
+        announced: new Map([['p', 200]]),
+        major: new Map([['inc-1', 200]]),
+        clockStarted: new Map(),
+      },
+    );
+    expect(complete).toBe(0);
+    expect(hops['clock started → alert']!.n).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * npm run bench:pipeline [-- --two-instances]
+ * npm run bench:pipeline [-- --two-instances | --steady-only]
  *
  * The whole pipeline on the real Kafka, Redis and PostgreSQL of this box, each service its own
  * process started as deployed (`node --import tsx services/<name>/src/main.ts`, configured by
@@ -25,6 +25,12 @@
  *
  * --two-instances: two classifier and two incident processes share their consumer groups; the
  * steady phase only, then each instance's handled counts and the duplicate check.
+ * --steady-only: one instance each, warm-up and the steady phase only (a latency run).
+ *
+ * Hops: the steady alerts' latency split stage by stage — 202 → classified (record produced by
+ * the classifier) → stored (the incident transaction's start) → incident event (produced by the
+ * incidents' outbox relay) → clock started (produced by the sla-timer's relay) → alert recorded.
+ * Producer times come from a bench consumer on those topics; the sum of the hops is the latency.
  *
  * Last line: {"postsPerSec","p50Ms","p99Ms","lost","duplicates","rssMbByService"}.
  */
@@ -34,14 +40,14 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createKafkaAdmin, createKafkaBus, ensureTopics, prefixedTopicSpecs, withTopicPrefix } from '@huiying/bus';
-import { IncidentEventMessage, Topics } from '@huiying/contracts';
+import { ClockEventMessage, IncidentEventMessage, Topics } from '@huiying/contracts';
 import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, webhookSignatureHeader } from '@huiying/ingest-core';
 import { migrate, openDatabase, type Db } from '@huiying/store';
 import { createLogger } from '@huiying/telemetry';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { buildTimeline, EVENT_CAPACITY, type TimelineItem } from './corpus';
-import { reconcile, summary, type Membership, type StoredPost } from './ledger';
+import { alertHops, reconcile, summary, type HopStamps, type Membership, type StoredPost } from './ledger';
 import {
   freePort,
   handledCounts,
@@ -53,6 +59,7 @@ import {
 } from './processes';
 
 const TWO = process.argv.includes('--two-instances');
+const STEADY_ONLY = TWO || process.argv.includes('--steady-only');
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const RATE = num('BENCH_RATE', 1_000);
 const STEADY_S = num('BENCH_STEADY_S', 45);
@@ -118,6 +125,7 @@ async function main(): Promise<void> {
   const procs: ServiceProcess[] = [];
   let db: Db | undefined;
   let ledgerBus: ReturnType<typeof withTopicPrefix> | undefined;
+  let stampConsumer: Consumer | undefined;
   let sink: ReturnType<typeof createServer> | undefined;
   let lagTimer: NodeJS.Timeout | undefined;
   const specs = prefixedTopicSpecs(prefix);
@@ -243,18 +251,66 @@ async function main(): Promise<void> {
 
     // Every incident event, to catch a post announced in two incidents (the table cannot hold it twice).
     const announced = new Map<string, Set<string>>();
+    const stamps = {
+      ingested: new Map<string, number>(),
+      classified: new Map<string, number>(),
+      announced: new Map<string, number>(),
+      major: new Map<string, number>(),
+      clockStarted: new Map<string, number>(),
+    } satisfies HopStamps;
+    const first = (map: Map<string, number>, key: string, at: number) => {
+      const seen = map.get(key);
+      if (seen === undefined || at < seen) map.set(key, at);
+    };
     ledgerBus = withTopicPrefix(createKafkaBus({ brokers: BROKERS, service: 'bench-ledger', logger }), prefix);
     await ledgerBus.subscribe({
       group: 'bench-ledger',
       messages: [IncidentEventMessage],
       handler: async (delivery) => {
         const event = delivery.envelope.payload;
+        const producedAt = Date.parse(delivery.envelope.producedAt);
+        const { level, levelConfidence } = event.incident;
+        if ((level === 'I' || level === 'II') && levelConfidence >= PROVISIONAL_CONFIDENCE)
+          first(stamps.major, event.incident.id, producedAt);
         for (const postId of [...(event.postIds ?? []), ...(event.postId ? [event.postId] : [])]) {
+          first(stamps.announced, postId, producedAt);
           let seen = announced.get(postId);
           if (!seen) announced.set(postId, (seen = new Set()));
           seen.add(event.incident.id);
         }
         return { outcome: 'ok' };
+      },
+    });
+
+    // Producer times of the posts' records (key = post id; no decoding) and of clock starts.
+    stampConsumer = new Kafka({ clientId: 'bench-stamps', brokers: BROKERS, logLevel: logLevel.NOTHING }).consumer({
+      groupId: `${prefix}bench-stamps`,
+      maxWaitTimeInMs: 500,
+    });
+    await stampConsumer.connect();
+    const stampTopics = {
+      [`${prefix}${Topics.postsIngested}`]: stamps.ingested,
+      [`${prefix}${Topics.postsClassified}`]: stamps.classified,
+    };
+    const clockTopic = `${prefix}${Topics.clockEvents}`;
+    await stampConsumer.subscribe({ topics: [...Object.keys(stampTopics), clockTopic], fromBeginning: true });
+    await stampConsumer.run({
+      eachBatch: async ({ batch }) => {
+        const byPost = stampTopics[batch.topic];
+        for (const message of batch.messages) {
+          if (byPost) {
+            if (message.key) first(byPost, message.key.toString(), Number(message.timestamp));
+            continue;
+          }
+          const envelope = JSON.parse(message.value?.toString() ?? '{}') as {
+            type?: string;
+            producedAt?: string;
+            payload?: { kind?: string; clock?: { incidentId?: string } };
+          };
+          if (envelope.type !== ClockEventMessage.type || envelope.payload?.kind !== 'started') continue;
+          const incidentId = envelope.payload.clock?.incidentId;
+          if (incidentId && envelope.producedAt) first(stamps.clockStarted, incidentId, Date.parse(envelope.producedAt));
+        }
       },
     });
 
@@ -432,7 +488,7 @@ async function main(): Promise<void> {
     // --- 2. overload ---------------------------------------------------------------------
     const overload = newPhase('overload');
     let overloadDrained = true;
-    if (!TWO) {
+    if (!STEADY_ONLY) {
       const items = timeline(OVERLOAD_POSTS, Math.min(EVENTS, EVENT_CAPACITY - 6 - steadyEvents), 6 + steadyEvents);
       current = overload;
       const overloadCpu = cpuNow();
@@ -501,6 +557,7 @@ async function main(): Promise<void> {
     const whole = reconcile({ accepted: all, stored, memberships, announced, firstAlertAt });
     const steadyFigures = reconcile({ accepted: steady.accepted, stored, memberships, announced, firstAlertAt });
     const alertLatency = summary(steadyFigures.alertLatenciesMs);
+    const hops = alertHops(steadyFigures.alertTriggers, new Map(stored.map((p) => [p.id, p.storedAt])), stamps);
     log(
       `ledger: ${whole.accepted} accepted, ${whole.lost.length} lost, ${whole.duplicates.length} in two incidents, ${whole.unexpected} unexpected; ` +
         `${whole.incidents} incidents, ${whole.incidentsWithAlert} with a clock alert (${whole.unexplainedAlerts} unexplained); ` +
@@ -513,9 +570,11 @@ async function main(): Promise<void> {
     log(
       `steady ${RATE}/s: 202 → stored ${JSON.stringify(summary(steadyFigures.storedLatenciesMs))} ms; 202 → in its incident ${JSON.stringify(summary(steadyFigures.incidentLatenciesMs))} ms`,
     );
+    log(`steady ${RATE}/s: hops of 202 → clock alert over ${hops.complete} alerts with every stamp (ms):`);
+    for (const [hop, figures] of Object.entries(hops.hops)) log(`  ${hop.padEnd(32)} ${JSON.stringify(figures)}`);
 
     let postsPerSec: number;
-    if (TWO) {
+    if (STEADY_ONLY) {
       postsPerSec = Math.round((completedWithin(stored, steady) * 1000) / (steady.endedAt - steady.startedAt));
     } else {
       postsPerSec = Math.round((completedWithin(stored, overload) * 1000) / (overload.endedAt - overload.startedAt));
@@ -535,8 +594,8 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         baseline,
-        steady: phaseFigures(steady),
-        ...(TWO ? { perInstance } : { overload: phaseFigures(overload) }),
+        steady: { ...phaseFigures(steady), alertHops: hops.hops },
+        ...(TWO ? { perInstance } : STEADY_ONLY ? {} : { overload: phaseFigures(overload) }),
       }),
     );
     console.log(
@@ -553,6 +612,7 @@ async function main(): Promise<void> {
   } finally {
     if (lagTimer) clearInterval(lagTimer);
     await ledgerBus?.close().catch(() => undefined);
+    await stampConsumer?.disconnect().catch(() => undefined);
     await Promise.all(procs.map((p) => stopService(p)));
     sink?.close();
     await db?.close().catch(() => undefined);
@@ -567,6 +627,7 @@ async function main(): Promise<void> {
       'huiying-sla-timer',
       'huiying-notifier',
       'bench-ledger',
+      'bench-stamps',
     ].map((g) => `${prefix}${g}`);
     await kafkaAdmin.deleteGroups(groups).catch(() => undefined);
     await kafkaAdmin.disconnect();

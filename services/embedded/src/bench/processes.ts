@@ -56,6 +56,11 @@ export function startService(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // A service that dies mid-run would otherwise only show as a stage that never drains.
+  child.once('exit', (code, signal) => {
+    if (signal === 'SIGTERM' || signal === 'SIGKILL' || stopping.has(child)) return;
+    process.stderr.write(`${label} exited (${code ?? signal}); its last lines:\n${proc.tail.join('\n')}\n`);
+  });
   return proc;
 }
 
@@ -112,8 +117,12 @@ export async function handledCounts(proc: ServiceProcess): Promise<Record<string
 }
 
 /** SIGTERM (the service drains and closes in order), SIGKILL if it is still there after `graceMs`. */
+/** Children being stopped on purpose: their exit is not news. */
+const stopping = new WeakSet<ChildProcess>();
+
 export async function stopService(proc: ServiceProcess, graceMs = 15_000): Promise<void> {
   if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  stopping.add(proc.child);
   const exited = new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
   proc.child.kill('SIGTERM');
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
