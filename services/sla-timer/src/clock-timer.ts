@@ -39,6 +39,11 @@ export interface ClockTimerOptions {
   batch?: number;
   /** Told of every step fired, after its transaction committed (for figures). */
   onStepsFired?: (steps: Array<{ clockId: string; step: string; dueAtMs: number; firedBy: FiredBy }>, committedAtMs: number) => void;
+  /**
+   * Told of each poller transaction after it committed (for figures): when its members were
+   * claimed from the due set, when the transaction began, the earliest due instant among them.
+   */
+  onPollerBatch?: (batch: { steps: number; earliestDueAtMs: number; claimedAtMs: number; startedAtMs: number; committedAtMs: number }) => void;
   /** Longest sleep of the due-set poller between claims. Default 5 ms. */
   pollEveryMs?: number;
   /**
@@ -46,6 +51,11 @@ export interface ClockTimerOptions {
    * durable fallback behind the due-set poller (a poller down, a due set lost). Default 1 s.
    */
   fallbackGraceMs?: number;
+  /**
+   * A next step due sooner than this after its clock fired is scheduled in Redis at once; one
+   * further ahead waits until the poller's lanes are idle (or until it comes this close). Default 60 s.
+   */
+  scheduleAheadMs?: number;
   /**
    * Incident events in runs of one partition, one transaction per run, passing over the posts
    * joining that change no clock. Default true; false handles every event in its own transaction
@@ -69,6 +79,17 @@ export interface ReconcileReport {
 
 const CONSUMER = 'sla-timer';
 
+/** A clock's next step, to be woken for. */
+interface NextStep {
+  clockId: string;
+  next: NonNullable<FireResult['next']>;
+}
+
+/** A due-set member the poller took, waiting for a transaction. */
+interface ClaimedEntry extends DueEntry {
+  claimedAtMs: number;
+}
+
 /**
  * The clocks: PostgreSQL holds every clock and every fired step; Redis holds, for each clock's
  * next step (`clock-<id>-<step>`), a member of the due set (the on-time path: a poller claims it
@@ -86,6 +107,7 @@ export function createClockTimer(options: ClockTimerOptions) {
   const pollerTransactions = options.pollerTransactions ?? 4;
   const batch = options.batch ?? 256;
   const graceMs = options.fallbackGraceMs ?? 1_000;
+  const scheduleAheadMs = options.scheduleAheadMs ?? 60_000;
   // Its own connection: the poller's tight loop must not queue behind BullMQ's blocking commands.
   // Lazy, so building a timer starts nothing; the key sits under the prefix, cleaned with it.
   const dueRedis = new IORedis({ ...(options.redis as RedisOptions), lazyConnect: true });
@@ -94,6 +116,7 @@ export function createClockTimer(options: ClockTimerOptions) {
   let worker: Worker<ClockStepJob, string, string> | undefined;
   let subscriptions: SubscriptionHandle[] = [];
   let reconcileTimer: NodeJS.Timeout | undefined;
+  let laterTimer: NodeJS.Timeout | undefined;
   let stopping = false;
 
   /** Both wake-ups for the next step: the durable job first, then the fast one. */
@@ -161,7 +184,8 @@ export function createClockTimer(options: ClockTimerOptions) {
    * The poller's side: claimed members wake their clocks as the BullMQ jobs would, many clocks
    * in one transaction (`fireDueStepsOfClocks`), then both wake-ups of each next step are set.
    */
-  async function fireClaimed(entries: DueEntry[]): Promise<void> {
+  async function fireClaimed(entries: ClaimedEntry[]): Promise<void> {
+    const startedAtMs = Date.now();
     const claimedJobs = new Map<string, string>();
     for (const entry of entries) {
       try {
@@ -188,6 +212,15 @@ export function createClockTimer(options: ClockTimerOptions) {
       return;
     }
     told(results, 'fast-loop');
+    if (options.onPollerBatch) {
+      let earliestDueAtMs = Infinity;
+      let claimedAtMs = Infinity;
+      for (const e of entries) {
+        earliestDueAtMs = Math.min(earliestDueAtMs, e.atMs);
+        claimedAtMs = Math.min(claimedAtMs, e.claimedAtMs);
+      }
+      options.onPollerBatch({ steps: entries.length, earliestDueAtMs, claimedAtMs, startedAtMs, committedAtMs: Date.now() });
+    }
     // Published without holding up the next batch; the relay coalesces and its sweep catches up.
     if ([...results.values()].some((r) => r.fired.length > 0)) {
       options.relay.flush().catch((error) => options.logger.error({ err: error }, 'outbox flush after fired steps failed; the sweep retries'));
@@ -197,13 +230,39 @@ export function createClockTimer(options: ClockTimerOptions) {
     afterFiring.add(scheduling);
   }
 
-  /** Both wake-ups of each next step, and the fired steps' fallback jobs removed. Never throws. */
+  /**
+   * The fired steps' fallback jobs removed, and both wake-ups of each next step set: at once for
+   * a step due within `scheduleAheadMs`, otherwise when the poller's lanes are idle. Never throws.
+   */
   async function scheduleAfterFiring(results: Map<string, FireResult>, claimedJobs: Map<string, string>): Promise<void> {
-    const nextSteps = [...results].flatMap(([clockId, r]) => (r.next ? [{ clockId, next: r.next }] : []));
+    const nowMs = Date.now();
+    const soon: NextStep[] = [];
+    for (const [clockId, r] of results) {
+      if (!r.next) continue;
+      if (r.next.atMs - nowMs < scheduleAheadMs) soon.push({ clockId, next: r.next });
+      else {
+        later.push({ clockId, next: r.next });
+        laterEarliestMs = Math.min(laterEarliestMs, r.next.atMs);
+      }
+    }
+    // The steps are recorded in PostgreSQL now, so their fallback jobs (due `graceMs` after the
+    // step) would only repeat the transaction to find nothing; spare them first. Kept when one
+    // still wakes its step (not yet due).
+    await Promise.all(
+      [...claimedJobs].map(([clockId, jobId]) =>
+        results.get(clockId)?.next?.jobId === jobId ? undefined : queue.remove(jobId).catch(() => undefined),
+      ),
+    );
+    await scheduleNextSteps(soon);
+  }
+
+  /** Both wake-ups of each next step, in one pipeline for the fallback jobs. Never throws. */
+  async function scheduleNextSteps(nextSteps: NextStep[], deferred = false): Promise<void> {
+    if (nextSteps.length === 0) return;
     try {
-      // One pipeline for the batch's fallback jobs. A job already there under the id is kept as it
-      // is (BullMQ ignores the duplicate): only a rebase or a resume moves a step, and those wake
-      // the clock through `wake`, which moves it; a job that wakes too early re-delays itself.
+      // A job already there under the id is kept as it is (BullMQ ignores the duplicate): only a
+      // rebase or a resume moves a step, and those wake the clock through `wake`, which moves it;
+      // a job that wakes too early re-delays itself.
       await queue.addBulk(
         nextSteps.map(({ clockId, next }) => ({
           name: CLOCK_STEP_JOB.name,
@@ -211,22 +270,39 @@ export function createClockTimer(options: ClockTimerOptions) {
           opts: { jobId: next.jobId, delay: Math.max(0, next.atMs + graceMs - Date.now()) },
         })),
       );
-      await dueSet.add(nextSteps.map(({ clockId, next }) => ({ member: dueMember(clockId, next.step), atMs: next.atMs })));
+      // A deferred member never moves one a `wake` set meanwhile (it may have rebased the step).
+      await dueSet.add(
+        nextSteps.map(({ clockId, next }) => ({ member: dueMember(clockId, next.step), atMs: next.atMs })),
+        undefined,
+        deferred,
+      );
     } catch (error) {
       options.logger.error({ err: error, clocks: nextSteps.length }, 'scheduling the next steps failed; the reconciler will');
     }
-    // The steps are recorded in PostgreSQL now, so their fallback jobs would only repeat the
-    // transaction to find nothing; spare them. Kept when one still wakes its step (not yet due).
-    await Promise.all(
-      [...claimedJobs].map(([clockId, jobId]) =>
-        results.get(clockId)?.next?.jobId === jobId ? undefined : queue.remove(jobId).catch(() => undefined),
-      ),
-    );
+  }
+
+  // Next steps not due soon (the breach's escalation an hour on) wait until the lanes are idle:
+  // at a peak, Redis work for later must not delay the steps due now. A crash loses only the
+  // wake-ups: PostgreSQL holds the clocks, and the reconciler re-creates them at start.
+  const later: NextStep[] = [];
+  let laterEarliestMs = Infinity;
+  let schedulingLater: Promise<void> | undefined;
+  function scheduleLater(force = false): void {
+    if (schedulingLater || later.length === 0) return;
+    const idle = claimed.length === 0 && inFlight.size < pollerTransactions;
+    if (!force && !idle && laterEarliestMs - Date.now() >= scheduleAheadMs) return;
+    const chunk = later.splice(0, batch);
+    if (later.length === 0) laterEarliestMs = Infinity;
+    schedulingLater = scheduleNextSteps(chunk, true).finally(() => {
+      schedulingLater = undefined;
+      // One chunk at a time, each after a look at the lanes.
+      if (later.length > 0) setImmediate(() => scheduleLater(force || stopping));
+    });
   }
 
   // Claimed members are fired in batches, `pollerTransactions` at a time, without holding up the
   // poller: the next claim must not wait for a transaction.
-  const claimed: DueEntry[] = [];
+  const claimed: ClaimedEntry[] = [];
   const inFlight = new Set<Promise<void>>();
   const afterFiring = new Set<Promise<void>>();
   function dispatch(): void {
@@ -234,6 +310,7 @@ export function createClockTimer(options: ClockTimerOptions) {
       const wakeUp: Promise<void> = fireClaimed(claimed.splice(0, batch)).finally(() => {
         inFlight.delete(wakeUp);
         dispatch();
+        scheduleLater();
       });
       inFlight.add(wakeUp);
     }
@@ -376,10 +453,13 @@ export function createClockTimer(options: ClockTimerOptions) {
       });
       worker.on('failed', (job, error) => options.logger.error({ err: error, jobId: job?.id }, 'clock step job failed'));
       worker.on('error', (error) => options.logger.error({ err: error }, 'clock worker error'));
+      // Idle lanes are also looked for when nothing fires, and a step coming close is never left waiting.
+      laterTimer = setInterval(() => scheduleLater(), 250);
+      laterTimer.unref();
       poller = startFiringLoop({
         dueSet,
-        fire: (entries) => {
-          claimed.push(...entries);
+        fire: (entries, claimedAtMs) => {
+          for (const e of entries) claimed.push({ member: e.member, atMs: e.atMs, claimedAtMs });
           dispatch();
         },
         maxSleepMs: options.pollEveryMs ?? 5,
@@ -449,6 +529,12 @@ export function createClockTimer(options: ClockTimerOptions) {
       claimed.length = 0;
       while (inFlight.size > 0) await Promise.all(inFlight);
       while (afterFiring.size > 0) await Promise.all(afterFiring);
+      clearInterval(laterTimer);
+      // Next steps waiting for idle lanes are scheduled before the queue closes.
+      while (later.length > 0 || schedulingLater) {
+        scheduleLater(true);
+        await schedulingLater;
+      }
       await worker?.close();
       await queue.close();
       if (dueRedis.status === 'ready') await dueRedis.quit().catch(() => dueRedis.disconnect());

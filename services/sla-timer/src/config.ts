@@ -11,6 +11,12 @@ export const SlaTimerConfig = z.object({
   DATABASE_URL: env.url(),
   /** A PostgreSQL schema to work in (search_path): isolates a drill or test deployment. */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional(),
+  /**
+   * Partitions each consumer handles at once: a run of incident events waits on PostgreSQL (its
+   * transaction, the outbox publish, the wake-ups), so partitions overlap instead of queueing
+   * behind each other; each stays in order, and one incident's events share a partition.
+   */
+  KAFKA_PARTITIONS_CONCURRENTLY: env.positiveInt(3),
   REDIS_URL: env.url().default('redis://127.0.0.1:6379'),
   /** BullMQ key prefix: isolates a drill or test deployment on a shared Redis. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('huiying'),

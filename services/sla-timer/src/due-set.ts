@@ -50,11 +50,13 @@ export function parseDueMember(member: string): { clockId: string; step: string 
 export function createDueSet(redis: IORedis, key: string) {
   return {
     key,
-    async add(entries: readonly DueEntry[], chunk = 10_000): Promise<void> {
+    /** Adds or moves the members; with `onlyNew`, a member already there keeps its instant. */
+    async add(entries: readonly DueEntry[], chunk = 10_000, onlyNew = false): Promise<void> {
       for (let i = 0; i < entries.length; i += chunk) {
         const args: Array<string | number> = [];
         for (const e of entries.slice(i, i + chunk)) args.push(e.atMs, e.member);
-        await redis.zadd(key, ...args);
+        if (onlyNew) await redis.zadd(key, 'NX', ...args);
+        else await redis.zadd(key, ...args);
       }
     },
     async remove(member: string): Promise<void> {

@@ -2,7 +2,8 @@
 // BENCH_SECONDS. Two paths in the same run: plain BullMQ delayed jobs (the baseline, a million
 // pending in its queue) and the wired clock timer (due set + poller, BullMQ fallback, PostgreSQL
 // exactly-once record and outbox; a million pending in its due set and queue). BENCH_BARE=1 adds
-// the bare due-set loop without PostgreSQL. Last line: the wired timer's figures as JSON.
+// the bare due-set loop without PostgreSQL; BENCH_SCHEDULE_AHEAD_MS=Infinity schedules every next step
+// at once (the timer's former way). Last line: the wired timer's figures as JSON.
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Queue, Worker } from 'bullmq';
@@ -20,6 +21,7 @@ const BASELINE_PENDING = Number(process.env.BENCH_BASELINE_PENDING ?? PENDING);
 const POLLERS = Number(process.env.BENCH_POLLERS ?? 2);
 const BARE = process.env.BENCH_BARE === '1';
 const POLLER_TRANSACTIONS = process.env.BENCH_POLLER_TRANSACTIONS ? Number(process.env.BENCH_POLLER_TRANSACTIONS) : undefined;
+const SCHEDULE_AHEAD_MS = process.env.BENCH_SCHEDULE_AHEAD_MS ? Number(process.env.BENCH_SCHEDULE_AHEAD_MS) : undefined;
 const prefix = `bench-timers-${randomUUID().slice(0, 8)}`;
 
 const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
     const wired = await wiredTimer({
       redisUrl: REDIS_URL, prefix, pending: PENDING, rate: RATE, seconds: SECONDS, log,
       ...(POLLER_TRANSACTIONS !== undefined && { pollerTransactions: POLLER_TRANSACTIONS }),
+      ...(SCHEDULE_AHEAD_MS !== undefined && { scheduleAheadMs: SCHEDULE_AHEAD_MS }),
     });
     const { firedByPoller, announced, ...last } = wired;
     log(`wired timer: ${firedByPoller} fired by the due-set poller, ${announced} breach events in the outbox; target p99 <= 50 ms, max <= 250 ms`);

@@ -36,6 +36,8 @@ export interface WiredOptions {
   seconds: number;
   /** The timer's `pollerTransactions`; its default when absent. */
   pollerTransactions?: number;
+  /** The timer's `scheduleAheadMs`; its default when absent. */
+  scheduleAheadMs?: number;
   log: (msg: string) => void;
 }
 
@@ -50,13 +52,23 @@ export async function wiredTimer(options: WiredOptions): Promise<WiredFigures> {
   // Only the breach: one step per clock, so the figure is per fired step.
   const policy = testPolicy({ stages: { response: { warnings: [] } }, escalation: { everyMinutes: 60, maxSteps: 1 } });
   const firedAt: Array<{ clockId: string; latenessMs: number }> = [];
+  // Per poller transaction, where its earliest step's lateness went: claimed late (the poller),
+  // waiting for a free transaction lane, or the transaction itself.
+  const stages = { claim: [] as number[], wait: [] as number[], transaction: [] as number[], size: [] as number[] };
   const timer = createClockTimer({
     bus, db: database.db, relay, logger, policy,
     redis: redisOptionsFromUrl(options.redisUrl), queueName: 'bench-wired', prefix: options.prefix, group: `${schema}-timer`,
     fallbackGraceMs: FALLBACK_GRACE_MS,
     ...(options.pollerTransactions !== undefined && { pollerTransactions: options.pollerTransactions }),
+    ...(options.scheduleAheadMs !== undefined && { scheduleAheadMs: options.scheduleAheadMs }),
     // The clocks are opened after start (as a running service sees them arrive), so the reconciler is not what is measured.
     reconcileEveryMs: 3_600_000,
+    onPollerBatch: (b) => {
+      stages.claim.push(b.claimedAtMs - b.earliestDueAtMs);
+      stages.wait.push(b.startedAtMs - b.claimedAtMs);
+      stages.transaction.push(b.committedAtMs - b.startedAtMs);
+      stages.size.push(b.steps);
+    },
     onStepsFired: (steps, committedAtMs) => {
       for (const s of steps) if (s.step === 'breach') firedAt.push({ clockId: s.clockId, latenessMs: committedAtMs - s.dueAtMs });
     },
@@ -123,6 +135,15 @@ export async function wiredTimer(options: WiredOptions): Promise<WiredFigures> {
       `wired timer: process CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms over ${Date.now() - wallBefore} ms; ` +
         `event loop delay p99 ${Math.round(loopDelay.percentile(99) / 1e6)} ms, max ${Math.round(loopDelay.max / 1e6)} ms; ` +
         `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`,
+    );
+    const spread = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+      return `p50 ${q(0.5)} p99 ${q(0.99)} max ${sorted[sorted.length - 1] ?? NaN}`;
+    };
+    options.log(
+      `wired timer: ${stages.size.length} poller transactions (steps ${spread(stages.size)}); per transaction, ms: ` +
+        `claimed after due ${spread(stages.claim)}; waiting for a lane ${spread(stages.wait)}; transaction ${spread(stages.transaction)}`,
     );
     // Stopped before counting, so the record and the outbox are read at the same point.
     await timer.stop();
