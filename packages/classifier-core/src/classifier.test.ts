@@ -44,6 +44,25 @@ describe('emergency detection', () => {
     expect(classify(text).emergency.flagged).toBe(false);
   });
 
+  // r5: lexicon gaps the held-out errors showed, fixed as general rules.
+  it('a record without incident is a negation', () => {
+    const c = classify('安全飞行5000小时，没出过事故');
+    expect(c.emergency.flagged).toBe(false);
+    expect(c.emergency.evidence.some((e) => e.rule === 'suppressor:negation')).toBe(true);
+  });
+
+  it('a death rate is a statistic, not a stated death', () => {
+    const c = classify('高速公路上安装这装置，车祸死亡率降低90%');
+    expect(c.emergency.evidence.some((e) => e.rule === 'fact_cue')).toBe(false);
+  });
+
+  it('a stated death toll with an event word fires the local-event rule without another fact word', () => {
+    const rulesOnly = createClassifier({ models: null });
+    const c = rulesOnly.classify({ id: 't', text: '四川一煤矿顶板垮塌致3死' });
+    expect(c.emergency.flagged).toBe(true);
+    expect(c.emergency.evidence[0]?.rule).toBe('local_event');
+  });
+
   it('a report that adds a prevention tip in another sentence still fires', () => {
     expect(classify('西和县长道镇发生山体滑坡，造成3人死亡。请广大市民注意防范地质灾害。').emergency.flagged).toBe(true);
   });

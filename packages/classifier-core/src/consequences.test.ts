@@ -12,6 +12,10 @@ describe('extractConsequences', () => {
     ['直接经济损失1.2亿元', { lossYuan: 120_000_000 }],
     ['经济损失约3000万元', { lossYuan: 30_000_000 }],
     ['死亡率达3%', {}],
+    ['埃及巴士炸弹袭击致17伤', { injured: 17 }],
+    ['游乐场发生安全事故，致12伤2亡', { deaths: 2, injured: 12 }],
+    ['货车侧翻致1亡', { deaths: 1 }],
+    ['生死存亡之际一伤再伤', {}],
     ['现场无人员伤亡', { noCasualties: true }],
   ])('%s', (text, expected) => {
     const c = extractConsequences(text);

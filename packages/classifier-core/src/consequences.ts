@@ -55,11 +55,14 @@ const PATTERNS: ReadonlyArray<[Kind, RegExp]> = [
 ];
 // 3死5伤, 一死两伤
 const SHORT_RE = new RegExp(`(${NUM})死(?:(${NUM})(重伤|伤))?`, 'g');
+// Headline forms without 死: 致17伤, 致12伤2亡, 致1亡. A lone 3伤 or 2亡 needs 致/造成 before it
+// or a second count after it, so 一伤 or 存亡 in ordinary prose is not read as a count.
+const HEADLINE_RE = new RegExp(`(致|造成|酿)?(${NUM})(伤|亡)(?:(${NUM})(死|亡|伤))?`, 'g');
 const LOSS_RE = new RegExp(`(?:经济)?损失(?:约|达|超过|超|逾|近|高达|共计|初步估计|估计)*(${NUM})(亿|万|千万)?元`, 'g');
 const NO_CASUALTIES_RE = /(无|未造成|没有造成|未发生|暂无|没有)(人员)?(伤亡|人员伤亡|人员死亡)/;
 // Quick gate: most posts state no numbers of victims, and the regexes above are the costly part.
 // Every pattern below needs one of these; 难 and 亡 alone are too common (困难, 灭亡) to gate on.
-const GATE_RE = /[死伤丧殒溺]|遇难|罹难|身亡|不治|失踪|下落不明|失联|损失/;
+const GATE_RE = /[死伤丧殒溺]|遇难|罹难|身亡|不治|失踪|下落不明|失联|损失|[0-9一二两三四五六七八九十]亡/;
 
 function quantity(s: string | undefined): number | null {
   if (s === undefined) return null;
@@ -107,6 +110,19 @@ export function extractConsequences(text: string): Consequences {
     c.deaths = Math.max(c.deaths, d);
     const i = quantity(m[2]);
     if (i !== null) c.injured = Math.max(c.injured, i);
+  }
+  HEADLINE_RE.lastIndex = 0;
+  for (let m = /[伤亡]/.test(text) ? HEADLINE_RE.exec(text) : null; m !== null; m = HEADLINE_RE.exec(text)) {
+    if (m[1] === undefined && m[4] === undefined) continue;
+    const first = quantity(m[2]);
+    if (first === null || first <= 0 || first > 1e6) continue;
+    c.matches.push(m[0]);
+    const counts: Array<[string, number | null]> = [[m[3]!, first], [m[5] ?? '', quantity(m[4])]];
+    for (const [word, n] of counts) {
+      if (n === null || n <= 0 || n > 1e6) continue;
+      if (word === '伤') c.injured = Math.max(c.injured, n);
+      else if (word === '亡' || word === '死') c.deaths = Math.max(c.deaths, n);
+    }
   }
   LOSS_RE.lastIndex = 0;
   for (let m = text.includes('损失') ? LOSS_RE.exec(text) : null; m !== null; m = LOSS_RE.exec(text)) {

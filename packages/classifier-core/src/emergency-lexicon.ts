@@ -23,7 +23,7 @@ export const DEFAULT_SUBTYPES: SubtypeEntry[] = [
   { subtype: 'forest_fire', category: 'natural_disaster', weight: 1, patterns: ['森林火灾', '山火', '林火', '草原火灾'] },
   { subtype: 'fire', category: 'accident_disaster', weight: 1, patterns: ['火灾', '起火', '失火', '着火', '大火', '火情', '燃起', '烧毁', '浓烟', '纵火', '火势', '自燃'] },
   { subtype: 'explosion', category: 'accident_disaster', weight: 1, patterns: [`(?<!信息|知识|数据|人气|流量|人口|票房|原子弹|氢弹)爆炸(?!性|式|头|款)`, '爆燃', '闪爆', '炸药'] },
-  { subtype: 'road', category: 'accident_disaster', weight: 0.9, patterns: ['车祸', '交通事故', '相撞', '追尾', '翻车', '侧翻', '坠崖', '坠河', '坠江', '翻下', '撞车', '连环撞', '连撞', '撞死', '撞伤', '(?<!成功|完美|全面|完全|实力|性能|销量|配置)碾压', '肇事'] },
+  { subtype: 'road', category: 'accident_disaster', weight: 0.9, patterns: ['车祸', '交通事故', '相撞', '追尾', '翻车', '侧翻', '坠崖', '坠河', '坠江', '翻下', '撞车', '连环撞', '连撞', '撞死', '撞伤', '被撞(?!衫|见|破|脸)', '(?<!成功|完美|全面|完全|实力|性能|销量|配置)碾压', '肇事'] },
   { subtype: 'mine', category: 'accident_disaster', weight: 1, patterns: ['矿难', '透水', '瓦斯', '冒顶', '煤矿事故', '尾矿库'] },
   { subtype: 'collapse', category: 'accident_disaster', weight: 0.9, patterns: ['坍塌', '垮塌', '倒塌', '塌陷', '断桥'] },
   { subtype: 'air_rail_water', category: 'accident_disaster', weight: 1, patterns: ['坠机', '坠毁', '空难', '飞机失事', '客机失事', '沉船', '翻船', '沉没', '脱轨', '出轨事故', '列车相撞'] },
@@ -38,10 +38,13 @@ export const DEFAULT_SUBTYPES: SubtypeEntry[] = [
   { subtype: 'mass_incident', category: 'social_security', weight: 0.8, patterns: ['群体性事件', '聚集', '围堵', '堵路', '打砸', '冲突', '讨薪', '罢工', '游行', '上访', '围攻', '械斗', '踩踏'] },
 ];
 
-/** Words that state something happened, as opposed to might happen or is being discussed. */
+/**
+ * Words that state something happened, as opposed to might happen or is being discussed.
+ * 死亡率 / 伤亡率 are statistics, not deaths (车祸死亡率降低90% is a product headline).
+ */
 export const FACT_CUES = [
   '发生', '突发', '造成', '导致', '致使', '事发', '已有', '截至', '目前', '现场', '被困', '救援', '抢救', '送医',
-  '紧急', '伤亡', '遇难', '死亡', '受伤', '失踪', '救治', '疏散', '转移', '消防', '赶赴', '处置', '扑灭', '搜救',
+  '紧急', '伤亡(?!率)', '遇难', '死亡(?!率)', '受伤', '失踪', '救治', '疏散', '转移', '消防', '赶赴', '处置', '扑灭', '搜救',
   '当地时间', '记者从', '获悉', '据了解', '今天', '今日', '昨天', '昨日', '凌晨', '上午', '下午', '晚上', '时许', '左右',
   // What a witness states about damage done (白龙江水位暴涨，有车辆被冲走).
   '被冲走', '冲毁', '被埋', '受灾', '中断',
@@ -53,6 +56,8 @@ export const SUPPRESSORS: Record<string, string[]> = {
   anniversary: ['周年', '纪念日', '回顾', '祭奠', '缅怀', '悼念日', '年前的', '灾后重建'],
   prevention: ['预防', '防范', '小贴士', '注意事项', '科普', '安全教育', '宣传周', '防灾减灾日', '怎么办', '自救知识', '逃生技巧', '安全常识'],
   forecast: ['预报', '预警', '可能发生', '或将', '将有', '风险提示', '气象风险', '概率', '预测', '易发'],
-  negation: ['未发生', '没有发生', '并非', '并未发生', '不是真的', '谣言', '辟谣', '不实', '假消息', '系谣传', '子虚乌有'],
+  negation: ['未发生', '没有发生', '并非', '并未发生', '不是真的', '谣言', '辟谣', '不实', '假消息', '系谣传', '子虚乌有',
+    // A record without incident (安全飞行5000小时，没出过事故).
+    '没出过', '未出过', '零事故'],
   fiction: ['游戏', '电影', '电视剧', '小说', '动漫', '综艺', '主演', '票房', '剧情', '预告片', '手游', '网游', '玩家', '歌曲', '演唱会', 'MV', '漫画', '股票', '楼市', '基金', '涨停', '跌停', '大盘'],
 };

@@ -43,7 +43,9 @@ export interface TrainOptions {
 /** Written by the team (fixtures/README.md); the check file stays unseen for measuring. */
 export const OWN_NON_RUMOR_FILES = [path.join(__dirname, '..', '..', 'fixtures', 'sentiment.longnan.jsonl')];
 
-const SVM_EMERGENCY: LearnerSpec = { kind: 'svm', C: 0.1, maxEpochs: 50 };
+// Emergency C: r5 chose 0.03 by 4-fold CV on the training 75 % (C 0.02–0.04 192/9/9 at P ≥ 0.95,
+// 0.05 192/10/9, 0.07–0.1 191/10/10; README, r5). r4 had 0.1.
+const SVM_EMERGENCY: LearnerSpec = { kind: 'svm', C: 0.03, maxEpochs: 50 };
 const SVM_RUMOR: LearnerSpec = { kind: 'svm', C: 0.03, maxEpochs: 50 };
 
 /** `names`: learner kinds per task (`--emergency-learners logistic,svm`); epochs etc. from the options. */
