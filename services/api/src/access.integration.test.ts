@@ -185,6 +185,11 @@ describe('access control of the API', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['referrer-policy']).toBe('no-referrer');
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await f.app.inject({
+      method: 'OPTIONS', url: '/api/incidents', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    expect(preflight.statusCode).toBe(404);
+    expect(Object.keys(preflight.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
   });
 
   it('serves the OpenAPI document and its UI at /docs', async () => {
@@ -200,5 +205,21 @@ describe('access control of the API', () => {
     expect(ui.headers['content-security-policy']).not.toContain('trusted-types');
     expect(ui.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect((await f.app.inject({ url: '/docs/static/swagger-ui-bundle.js' })).statusCode).toBe(200);
+  });
+});
+
+describe('CORS opened to named origins', () => {
+  let f: ApiFixture;
+  beforeAll(async () => {
+    f = await startApiFixture({ corsOrigins: ['https://console.example'] });
+  });
+  afterAll(() => f?.close());
+
+  it('answers only the named origin', async () => {
+    const named = await f.app.inject({ url: '/api/auth/me', headers: { origin: 'https://console.example' } });
+    const other = await f.app.inject({ url: '/api/auth/me', headers: { origin: 'https://evil.example' } });
+    expect(named.headers['access-control-allow-origin']).toBe('https://console.example');
+    expect(named.headers['access-control-allow-credentials']).toBe('true');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

@@ -30,6 +30,7 @@ import { eventRoutes } from './routes/events.routes';
 import { incidentRoutes, type IncidentListCache } from './routes/incidents.routes';
 import { ReadCache } from './read-cache';
 import type { ReportDatabase } from './reports/report-worker';
+import { lazyRequestLogger } from './request-logger';
 import { reportRoutes } from './routes/reports.routes';
 import { signOffRoutes } from './routes/sign-off.routes';
 import { installSecurity } from './security';
@@ -108,6 +109,8 @@ export async function buildApiApp(options: ApiAppOptions) {
     // Two log calls and a child logger per request for lines nobody reads (the level is warn):
     // errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's pino child is made only when something is logged through it (errors, refused logins).
+    childLoggerFactory: lazyRequestLogger,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

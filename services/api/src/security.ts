@@ -69,10 +69,9 @@ export async function installSecurity(app: FastifyInstance, options: SecurityOpt
     for (const [name, value] of headers) reply.raw.setHeader(name, value);
     done();
   });
-  await app.register(fastifyCors, {
-    origin: options.corsOrigins.length === 0 ? false : [...options.corsOrigins],
-    credentials: true,
-  });
+  // Closed (the default), the plugin would only run a hook per request that adds nothing and
+  // answer preflights with 404, as fastify does without it.
+  if (options.corsOrigins.length > 0) await app.register(fastifyCors, { origin: [...options.corsOrigins], credentials: true });
   // preHandler, not onRequest: by then the principal is known, so limits follow the person, not
   // the office's shared NAT address.
   await app.register(fastifyRateLimit, {

@@ -34,4 +34,29 @@ describe('ApiKeyPrincipalCache', () => {
     expect(await cache.resolve('hy_a', store.verify, 2)).toEqual(duty);
     expect(store.asked).toEqual(['hy_a', 'hy_b']);
   });
+
+  it('verifies a key once however many requests ask while it is being verified', async () => {
+    const cache = new ApiKeyPrincipalCache(5000);
+    const store = verifier([duty, duty]);
+    const answers = await Promise.all([0, 1, 2].map((at) => cache.resolve('hy_a', store.verify, at)));
+    expect(answers).toEqual([duty, duty, duty]);
+    expect(store.asked).toEqual(['hy_a']);
+    // Once it has settled, the TTL alone decides: past it the key is verified again.
+    expect(await cache.resolve('hy_a', store.verify, 5000)).toEqual(duty);
+    expect(store.asked).toEqual(['hy_a', 'hy_a']);
+  });
+
+  it('shares a failed verification with those waiting for it, and tries again afterwards', async () => {
+    const cache = new ApiKeyPrincipalCache(5000);
+    let calls = 0;
+    const verify = async () => {
+      calls++;
+      if (calls === 1) throw new Error('database down');
+      return duty;
+    };
+    const answers = await Promise.allSettled([cache.resolve('hy_a', verify, 0), cache.resolve('hy_a', verify, 1)]);
+    expect(answers.map((a) => a.status)).toEqual(['rejected', 'rejected']);
+    expect(await cache.resolve('hy_a', verify, 2)).toEqual(duty);
+    expect(calls).toBe(2);
+  });
 });

@@ -69,6 +69,10 @@ export interface AuthenticationOptions {
  */
 export class SessionPrincipalCache {
   private readonly entries = new Map<string, { at: number; expiresAtMs: number; principal: SignedIn }>();
+  /** Lookups under way, by digest: the requests that miss meanwhile wait for the same one. */
+  private readonly inFlight = new Map<string, Promise<SignedIn | null>>();
+  /** Counts revocations heard: a lookup that began before one is answered but not remembered. */
+  private revocations = 0;
 
   constructor(
     /** Default 2 s in the app: a revocation elsewhere takes at most that long; 0 turns the cache off. */
@@ -95,12 +99,41 @@ export class SessionPrincipalCache {
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  /**
+   * After a miss: the session looked up once however many requests with the same cookie ask
+   * while it is read (a console's burst on a live event, every open tab when the entry runs out),
+   * and remembered unless a revocation was heard meanwhile: a logout that lands while its own
+   * session is being read must not be undone by that read putting the principal back.
+   */
+  load(digest: string, nowMs: number, lookup: () => Promise<{ session: Pick<StoredSession, 'expiresAt'>; principal: SignedIn } | null>): Promise<SignedIn | null> {
+    const running = this.inFlight.get(digest);
+    if (running) return running;
+    const revocations = this.revocations;
+    const pending: Promise<SignedIn | null> = lookup()
+      .then((found) => {
+        if (!found) return null;
+        if (revocations === this.revocations) this.remember(digest, found.session, found.principal, nowMs);
+        return found.principal;
+      })
+      .finally(() => {
+        if (this.inFlight.get(digest) === pending) this.inFlight.delete(digest);
+      });
+    this.inFlight.set(digest, pending);
+    return pending;
+  }
+
   forget(digest: string): void {
+    this.revocations++;
     this.entries.delete(digest);
+    // A request after the revocation reads the session anew instead of joining a read from before it.
+    this.inFlight.delete(digest);
   }
 
   forgetUser(userId: string): void {
+    this.revocations++;
     for (const [digest, entry] of this.entries) if (entry.principal.id === userId) this.entries.delete(digest);
+    // Whose sessions are being read is not known until they are: none is joined any more.
+    this.inFlight.clear();
   }
 }
 
@@ -128,6 +161,8 @@ export function revocationAware(store: SessionStore, cache: SessionPrincipalCach
  */
 export class ApiKeyPrincipalCache {
   private readonly entries = new Map<string, { at: number; principal: Principal }>();
+  /** Verifications under way, by digest (single flight). */
+  private readonly inFlight = new Map<string, Promise<Principal | null>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -140,13 +175,24 @@ export class ApiKeyPrincipalCache {
     const digest = hash('sha256', presented, 'base64url');
     const hit = this.entries.get(digest);
     if (hit && nowMs - hit.at < this.ttlMs) return hit.principal;
-    const principal = await verify(presented);
-    if (principal) {
-      this.entries.delete(digest);
-      this.entries.set(digest, { at: nowMs, principal });
-      if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    } else this.entries.delete(digest);
-    return principal;
+    // One verification per key at a time: when the entry runs out under load, every request
+    // arriving during the database read used to start a read of its own.
+    const running = this.inFlight.get(digest);
+    if (running) return running;
+    const pending: Promise<Principal | null> = verify(presented)
+      .then((principal) => {
+        if (principal) {
+          this.entries.delete(digest);
+          this.entries.set(digest, { at: nowMs, principal });
+          if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        } else this.entries.delete(digest);
+        return principal;
+      })
+      .finally(() => {
+        if (this.inFlight.get(digest) === pending) this.inFlight.delete(digest);
+      });
+    this.inFlight.set(digest, pending);
+    return pending;
   }
 }
 
@@ -185,13 +231,12 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
     if (!cookieToken) return;
     const now = options.now();
     const digest = sessionCache?.enabled && cookieToken.length <= 200 ? tokenDigest(cookieToken) : null;
-    let principal = digest ? sessionCache!.find(digest, now.getTime()) : null;
-    if (!principal) {
+    const lookup = async () => {
       const session = await resumeSession(options.sessions, cookieToken, now, policy);
-      if (!session) return;
+      if (!session) return null;
       const user = await options.users.findById(session.userId);
-      if (!user || !user.active) return;
-      principal = {
+      if (!user || !user.active) return null;
+      const principal: SignedIn = {
         id: user.id,
         roles: user.roles,
         departments: user.departments,
@@ -199,8 +244,12 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
         username: user.username,
         displayName: user.displayName,
       };
-      if (digest) sessionCache!.remember(digest, session, principal, now.getTime());
-    }
+      return { session, principal };
+    };
+    const principal = digest
+      ? (sessionCache!.find(digest, now.getTime()) ?? (await sessionCache!.load(digest, now.getTime(), lookup)))
+      : ((await lookup())?.principal ?? null);
+    if (!principal) return;
     request.principal = principal;
     request.authVia = 'session';
     request.sessionToken = cookieToken;

@@ -34,4 +34,47 @@ describe('SessionPrincipalCache', () => {
     ['a', 'b', 'c'].forEach((d) => cache.remember(d, endsAt(1e12), duty, 0));
     expect(['a', 'b', 'c'].map((d) => cache.find(d, 1) !== null)).toEqual([false, true, true]);
   });
+
+  it('looks a session up once however many requests with its cookie miss meanwhile', async () => {
+    const cache = new SessionPrincipalCache(2000);
+    let lookups = 0;
+    const lookup = async () => {
+      lookups++;
+      return { session: endsAt(1e12), principal: duty };
+    };
+    const answers = await Promise.all([cache.load('d-1', 0, lookup), cache.load('d-1', 0, lookup), cache.load('d-2', 0, lookup)]);
+    expect(answers).toEqual([duty, duty, duty]);
+    expect(lookups).toBe(2);
+    expect(cache.find('d-1', 1)).toEqual(duty);
+  });
+
+  it.each([
+    { name: 'a logout of that session', revoke: (cache: SessionPrincipalCache) => cache.forget('d-1') },
+    { name: "a revocation of all the user's sessions", revoke: (cache: SessionPrincipalCache) => cache.forgetUser('u-duty') },
+  ])('a lookup under way during $name answers its request but is not remembered, and is not joined', async ({ revoke }) => {
+    const cache = new SessionPrincipalCache(2000);
+    let release: () => void = () => undefined;
+    let lookups = 0;
+    const slow = () => {
+      lookups++;
+      return new Promise<{ session: { expiresAt: Date }; principal: SignedIn }>((resolve) => {
+        release = () => resolve({ session: endsAt(1e12), principal: duty });
+      });
+    };
+    const before = cache.load('d-1', 0, slow);
+    revoke(cache);
+    // A request after the revocation reads the session anew (the store now says it has ended).
+    const after = cache.load('d-1', 1, async () => null);
+    release();
+    expect(await before).toEqual(duty);
+    expect(await after).toBeNull();
+    expect(lookups).toBe(1);
+    expect(cache.find('d-1', 2)).toBeNull();
+  });
+
+  it('remembers nothing for a session the store refuses', async () => {
+    const cache = new SessionPrincipalCache(2000);
+    expect(await cache.load('d-1', 0, async () => null)).toBeNull();
+    expect(cache.find('d-1', 1)).toBeNull();
+  });
 });
