@@ -148,4 +148,27 @@ describe('classifier worker on Kafka: runs of posts', () => {
       ...posts.map((p) => p.id),
     ]);
   });
+
+  it('never publishes an envelope that breaks the contract: a post whose instant normalises past year 9999 is dead-lettered', async () => {
+    // A valid instant (year 9999 with an offset) whose UTC form the envelope cannot carry.
+    const edge = { ...post('post-9999', LANDSLIDE), publishedAt: '9999-12-31T23:00:00-08:00' };
+    await send([edge, post('post-after-edge', ORDINARY)]);
+    await eventually(async () => ([...out.values()].flat().some((o) => o.id === 'post-after-edge') ? true : undefined), 'the post after it');
+    const letters = await readDeadLetters({
+      brokers: TEST_KAFKA_BROKERS,
+      logger: testLogger(),
+      topic: prefixedDeadLetterTopic(prefix, PostIngestedMessage.topic),
+      atLeast: 2,
+    });
+    expect(letters.map((l) => JSON.parse(l.value.toString()).payload.id)).toEqual(['post-bad', 'post-9999']);
+    expect(letters[1]!.reason).toMatch(/does not match its schema: occurredAt/);
+    expect([...out.values()].flat().map((o) => o.id)).not.toContain('post-9999');
+    // Nothing the reader could not decode reached the classified topic.
+    const refused = await readDeadLetters({
+      brokers: TEST_KAFKA_BROKERS,
+      logger: testLogger(),
+      topic: prefixedDeadLetterTopic(prefix, PostClassifiedMessage.topic),
+    });
+    expect(refused).toEqual([]);
+  });
 });

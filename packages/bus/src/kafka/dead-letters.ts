@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { headersToStrings, parseDeadLetter } from '../dead-letter';
 import type { DeadLetter } from '../port';
 import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logger';
+import { installIdleRequestQueue } from './idle-request-queue';
 
 export interface ReadDeadLettersOptions {
   brokers: string[];
@@ -22,6 +23,7 @@ export interface ReadDeadLettersOptions {
  * group that it deletes afterwards, so it never moves anyone's offsets.
  */
 export async function readDeadLetters(options: ReadDeadLettersOptions): Promise<DeadLetter[]> {
+  installIdleRequestQueue();
   const kafka = new Kafka({
     clientId: 'huiying-dead-letter-reader',
     brokers: options.brokers,

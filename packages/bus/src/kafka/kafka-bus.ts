@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { rejectedInputHeaders } from '../dead-letter';
 import { buildEnvelope, encodeEnvelope } from '../envelope-codec';
 import { TraceIdHeader, type Bus, type PublishOptions, type RejectedInput, type Subscription, type SubscriptionHandle } from '../port';
+import { installIdleRequestQueue } from './idle-request-queue';
 import { explainKafkaError } from './kafka-errors';
 import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logger';
 import { startKafkaSubscription } from './kafka-subscription';
@@ -54,6 +55,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const now = options.now ?? (() => new Date());
   // Before the first produce loads kafkajs' request encoder (see record-encoder.ts).
   if (!installRecordEncoder()) logger.debug('kafkajs encodes records itself (not the pinned version, or loaded earlier)');
+  if (!installIdleRequestQueue()) logger.debug('kafkajs request queues poll on their own timer (not the pinned version)');
   const kafka = new Kafka({
     clientId: options.service,
     brokers: options.brokers,

@@ -1,6 +1,7 @@
 import type { TopicSpec } from '@huiying/contracts';
 import { ConfigResourceTypes, Kafka, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
+import { installIdleRequestQueue } from './idle-request-queue';
 import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logger';
 
 export interface TopicAdminOptions {
@@ -10,6 +11,7 @@ export interface TopicAdminOptions {
 }
 
 export function createKafkaAdmin(options: TopicAdminOptions): Admin {
+  installIdleRequestQueue();
   return new Kafka({
     clientId: options.clientId ?? 'huiying-admin',
     brokers: options.brokers,

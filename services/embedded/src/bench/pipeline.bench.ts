@@ -10,6 +10,8 @@
  *
  * Phases:
  *  0. warm-up: a few events at low rate, until their alerts are recorded.
+ *  0b. idle: BENCH_IDLE_S (10 s; 0 skips it) with nothing sent: CPU ms per second of each service
+ *     process, the bench, Kafka, Redis and PostgreSQL — what pollers and timers burn at rest.
  *  1. steady: BENCH_RATE posts/s (default 1,000) for BENCH_STEADY_S (45 s), open loop, batches of
  *     BENCH_STEADY_BATCH (50). Latency = from the 202 of the post that made an incident level
  *     I/II to that incident's first alert in the alerts table; also 202 → stored, 202 → incident.
@@ -30,7 +32,9 @@
  * Hops: the steady alerts' latency split stage by stage — 202 → classified (record produced by
  * the classifier) → stored (the incident transaction's start) → incident event (produced by the
  * incidents' outbox relay) → clock started (produced by the sla-timer's relay) → alert recorded.
- * Producer times come from a bench consumer on those topics; the sum of the hops is the latency.
+ * Producer times come from bench consumers on those topics, started only once the phases drained
+ * (they read from the beginning), so they take no CPU from the pipeline while it is measured;
+ * the sum of the hops is the latency.
  *
  * Last line: {"postsPerSec","p50Ms","p99Ms","lost","duplicates","rssMbByService"}.
  */
@@ -51,6 +55,7 @@ import { alertHops, reconcile, summary, type HopStamps, type Membership, type St
 import {
   freePort,
   handledCounts,
+  infraCpuSeconds,
   sampleRss,
   startService,
   stopService,
@@ -69,6 +74,7 @@ const OVERLOAD_BATCH = num('BENCH_OVERLOAD_BATCH', 500);
 const SENDERS = num('BENCH_SENDERS', 12);
 const OVERLOAD_POSTS = num('BENCH_OVERLOAD_MAX_POSTS', 400_000);
 const DRAIN_S = num('BENCH_DRAIN_S', 300);
+const IDLE_S = num('BENCH_IDLE_S', 10);
 const EVENTS = num('BENCH_EVENTS', 220);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -249,71 +255,6 @@ async function main(): Promise<void> {
     log(`${procs.length} service processes ready in ${Math.round(performance.now() - started)} ms`);
     const ingest = procs.find((p) => p.service === 'ingest')!;
 
-    // Every incident event, to catch a post announced in two incidents (the table cannot hold it twice).
-    const announced = new Map<string, Set<string>>();
-    const stamps = {
-      ingested: new Map<string, number>(),
-      classified: new Map<string, number>(),
-      announced: new Map<string, number>(),
-      major: new Map<string, number>(),
-      clockStarted: new Map<string, number>(),
-    } satisfies HopStamps;
-    const first = (map: Map<string, number>, key: string, at: number) => {
-      const seen = map.get(key);
-      if (seen === undefined || at < seen) map.set(key, at);
-    };
-    ledgerBus = withTopicPrefix(createKafkaBus({ brokers: BROKERS, service: 'bench-ledger', logger }), prefix);
-    await ledgerBus.subscribe({
-      group: 'bench-ledger',
-      messages: [IncidentEventMessage],
-      handler: async (delivery) => {
-        const event = delivery.envelope.payload;
-        const producedAt = Date.parse(delivery.envelope.producedAt);
-        const { level, levelConfidence } = event.incident;
-        if ((level === 'I' || level === 'II') && levelConfidence >= PROVISIONAL_CONFIDENCE)
-          first(stamps.major, event.incident.id, producedAt);
-        for (const postId of [...(event.postIds ?? []), ...(event.postId ? [event.postId] : [])]) {
-          first(stamps.announced, postId, producedAt);
-          let seen = announced.get(postId);
-          if (!seen) announced.set(postId, (seen = new Set()));
-          seen.add(event.incident.id);
-        }
-        return { outcome: 'ok' };
-      },
-    });
-
-    // Producer times of the posts' records (key = post id; no decoding) and of clock starts.
-    stampConsumer = new Kafka({ clientId: 'bench-stamps', brokers: BROKERS, logLevel: logLevel.NOTHING }).consumer({
-      groupId: `${prefix}bench-stamps`,
-      maxWaitTimeInMs: 500,
-    });
-    await stampConsumer.connect();
-    const stampTopics = {
-      [`${prefix}${Topics.postsIngested}`]: stamps.ingested,
-      [`${prefix}${Topics.postsClassified}`]: stamps.classified,
-    };
-    const clockTopic = `${prefix}${Topics.clockEvents}`;
-    await stampConsumer.subscribe({ topics: [...Object.keys(stampTopics), clockTopic], fromBeginning: true });
-    await stampConsumer.run({
-      eachBatch: async ({ batch }) => {
-        const byPost = stampTopics[batch.topic];
-        for (const message of batch.messages) {
-          if (byPost) {
-            if (message.key) first(byPost, message.key.toString(), Number(message.timestamp));
-            continue;
-          }
-          const envelope = JSON.parse(message.value?.toString() ?? '{}') as {
-            type?: string;
-            producedAt?: string;
-            payload?: { kind?: string; clock?: { incidentId?: string } };
-          };
-          if (envelope.type !== ClockEventMessage.type || envelope.payload?.kind !== 'started') continue;
-          const incidentId = envelope.payload.clock?.incidentId;
-          if (incidentId && envelope.producedAt) first(stamps.clockStarted, incidentId, Date.parse(envelope.producedAt));
-        }
-      },
-    });
-
     // Consumer lag per topic, and every process's memory, every 2 s.
     const watched: Array<[string, string]> = [
       [Topics.postsIngested, 'huiying-classifier'],
@@ -457,12 +398,16 @@ async function main(): Promise<void> {
       sampleRss(procs);
       const own = process.cpuUsage();
       // The bench's own share (building, signing and sending batches; the ledger consumer) too.
-      return { ...Object.fromEntries(procs.map((p) => [p.label, p.cpuSeconds])), bench: (own.user + own.system) / 1e6 };
+      return {
+        ...Object.fromEntries(procs.map((p) => [p.label, p.cpuSeconds])),
+        bench: (own.user + own.system) / 1e6,
+        ...infraCpuSeconds(),
+      };
     };
     const cpuSince = (phase: Phase, from: Record<string, number>) => {
       const to = cpuNow();
       for (const [label, seconds] of Object.entries(to))
-        phase.cpuSeconds[label] = Math.round((seconds - (from[label] ?? 0)) * 10) / 10;
+        phase.cpuSeconds[label] = Math.round((seconds - (from[label] ?? 0)) * 100) / 100;
     };
 
     // --- 0. warm-up ----------------------------------------------------------------------
@@ -470,6 +415,20 @@ async function main(): Promise<void> {
     await paced(warm, timeline(600, 6, 0), 100, 20, 60);
     const warmDrained = await waitDrained([warm]);
     log(`warm-up: ${warm.accepted.size} accepted; drained ${warmDrained}`);
+
+    // --- idle: what each process burns with nothing to do (pollers, timers), per second ---
+    const idle = newPhase('idle');
+    if (IDLE_S > 0) {
+      const idleCpu = cpuNow();
+      const idleStart = performance.now();
+      await sleep(IDLE_S * 1000);
+      cpuSince(idle, idleCpu);
+      const seconds = (performance.now() - idleStart) / 1000;
+      const perSec = Object.fromEntries(
+        Object.entries(idle.cpuSeconds).map(([label, s]) => [label, Math.round((s * 1000) / seconds)]),
+      );
+      log(`idle ${seconds.toFixed(1)} s: CPU ms per second ${JSON.stringify(perSec)}`);
+    }
 
     // --- 1. steady -----------------------------------------------------------------------
     const steady = newPhase(`steady ${RATE}/s`);
@@ -514,6 +473,89 @@ async function main(): Promise<void> {
       report(overload, overloadDrained);
     }
     current = undefined;
+
+    // --- Stamps: read after the phases, so the bench's own consumers take no CPU from the pipeline ---
+    // Every incident event, to catch a post announced in two incidents (the table cannot hold it twice).
+    const announced = new Map<string, Set<string>>();
+    const stamps = {
+      ingested: new Map<string, number>(),
+      classified: new Map<string, number>(),
+      announced: new Map<string, number>(),
+      major: new Map<string, number>(),
+      clockStarted: new Map<string, number>(),
+    } satisfies HopStamps;
+    const first = (map: Map<string, number>, key: string, at: number) => {
+      const seen = map.get(key);
+      if (seen === undefined || at < seen) map.set(key, at);
+    };
+    // Messages read per topic, against what the topics hold (no compaction, no transactions).
+    const read = new Map<string, number>();
+    const count = (topic: string, n: number) => read.set(topic, (read.get(topic) ?? 0) + n);
+    const stampsStarted = performance.now();
+    ledgerBus = withTopicPrefix(createKafkaBus({ brokers: BROKERS, service: 'bench-ledger', logger }), prefix);
+    await ledgerBus.subscribe({
+      group: 'bench-ledger',
+      messages: [IncidentEventMessage],
+      handler: async (delivery) => {
+        count(delivery.topic, 1);
+        const event = delivery.envelope.payload;
+        const producedAt = Date.parse(delivery.envelope.producedAt);
+        const { level, levelConfidence } = event.incident;
+        if ((level === 'I' || level === 'II') && levelConfidence >= PROVISIONAL_CONFIDENCE)
+          first(stamps.major, event.incident.id, producedAt);
+        for (const postId of [...(event.postIds ?? []), ...(event.postId ? [event.postId] : [])]) {
+          first(stamps.announced, postId, producedAt);
+          let seen = announced.get(postId);
+          if (!seen) announced.set(postId, (seen = new Set()));
+          seen.add(event.incident.id);
+        }
+        return { outcome: 'ok' };
+      },
+    });
+
+    // Producer times of the posts' records (key = post id; no decoding) and of clock starts.
+    stampConsumer = new Kafka({ clientId: 'bench-stamps', brokers: BROKERS, logLevel: logLevel.NOTHING }).consumer({
+      groupId: `${prefix}bench-stamps`,
+      maxWaitTimeInMs: 500,
+    });
+    await stampConsumer.connect();
+    const stampTopics = {
+      [`${prefix}${Topics.postsIngested}`]: stamps.ingested,
+      [`${prefix}${Topics.postsClassified}`]: stamps.classified,
+    };
+    const clockTopic = `${prefix}${Topics.clockEvents}`;
+    await stampConsumer.subscribe({ topics: [...Object.keys(stampTopics), clockTopic], fromBeginning: true });
+    await stampConsumer.run({
+      eachBatch: async ({ batch }) => {
+        count(batch.topic, batch.messages.length);
+        const byPost = stampTopics[batch.topic];
+        for (const message of batch.messages) {
+          if (byPost) {
+            if (message.key) first(byPost, message.key.toString(), Number(message.timestamp));
+            continue;
+          }
+          const envelope = JSON.parse(message.value?.toString() ?? '{}') as {
+            type?: string;
+            producedAt?: string;
+            payload?: { kind?: string; clock?: { incidentId?: string } };
+          };
+          if (envelope.type !== ClockEventMessage.type || envelope.payload?.kind !== 'started') continue;
+          const incidentId = envelope.payload.clock?.incidentId;
+          if (incidentId && envelope.producedAt) first(stamps.clockStarted, incidentId, Date.parse(envelope.producedAt));
+        }
+      },
+    });
+    const stampTopicNames = [...Object.keys(stampTopics), clockTopic, `${prefix}${Topics.incidentEvents}`];
+    const held = new Map<string, number>();
+    for (const topic of stampTopicNames) {
+      const offsets = await kafkaAdmin.fetchTopicOffsets(topic);
+      held.set(topic, offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0));
+    }
+    const stampsDeadline = Date.now() + 120_000;
+    while (stampTopicNames.some((t) => (read.get(t) ?? 0) < held.get(t)!) && Date.now() < stampsDeadline) await sleep(250);
+    log(
+      `stamps: ${JSON.stringify(Object.fromEntries(stampTopicNames.map((t) => [t.slice(prefix.length), `${read.get(t) ?? 0}/${held.get(t)}`])))} read in ${Math.round(performance.now() - stampsStarted)} ms`,
+    );
 
     // --- Ledger --------------------------------------------------------------------------
     const { rows: postRows } = await db.query<{

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -40,11 +40,17 @@ export function startService(
   port: number,
   env: Record<string, string>,
 ): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'services', service, 'src/main.ts')], {
-    cwd: REPO,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to every service process.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const child = spawn(
+    process.execPath,
+    [...flags, '--import', 'tsx', path.join(REPO, 'services', service, 'src/main.ts')],
+    {
+      cwd: REPO,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const proc: ServiceProcess = { label, service, port, child, peakRssMb: 0, cpuSeconds: 0, tail: [] };
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -100,6 +106,37 @@ export function sampleRss(procs: readonly ServiceProcess[]): void {
       // exited between the check and the read
     }
   }
+}
+
+/**
+ * CPU seconds used so far by the shared infrastructure of this box (Kafka, Redis, PostgreSQL),
+ * from /proc: every process whose name matches, plus what PostgreSQL's postmaster collected from
+ * backends that already exited (their time would otherwise vanish between two samples). Other
+ * users of the same broker and databases count too: read it against a quiet box.
+ */
+export function infraCpuSeconds(): Record<string, number> {
+  const out: Record<string, number> = { kafka: 0, redis: 0, postgres: 0 };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14–17: utime, stime, cutime, cstime (ticks); 4: parent pid.
+      let ticks = Number(fields[11]) + Number(fields[12]);
+      let which: string | undefined;
+      if (name === 'redis-server') which = 'redis';
+      else if (name === 'postgres') {
+        which = 'postgres';
+        if (fields[1] === '1') ticks += Number(fields[13]) + Number(fields[14]);
+      } else if (name === 'java' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('kafka.Kafka'))
+        which = 'kafka';
+      if (which) out[which]! += ticks / 100;
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return out;
 }
 
 /** Sum of `huiying_messages_handled_total` by outcome, from the process's /metrics. */
