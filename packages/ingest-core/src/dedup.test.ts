@@ -71,6 +71,22 @@ describe('checkDuplicate', () => {
     expect((await checkDuplicate(post({ id: 'weibo:1c' }), store, { windowMs: 1000 })).kind).toBe('new');
   });
 
+  it('drops expired keys once enough writes came after them, judging as before', async () => {
+    let now = 0;
+    const store = new MemoryDedupStore(() => now);
+    const distinct = (i: number) => post({ id: `w:${i}`, nativeId: String(i), url: `https://weibo.com/x/${i}`, text: `${i}`.repeat(3) });
+    for (let i = 0; i < 3000; i++) await checkDuplicate(distinct(i), store, { windowMs: 1000 });
+    const held = store.size;
+    expect(held).toBe(6000);
+    now = 1001;
+    for (let i = 3000; i < 5000; i++) await checkDuplicate(distinct(i), store, { windowMs: 1000 });
+    // Past 4,096 writes the first 3,000 posts' keys went; the newer ones stay and still count.
+    expect(store.size).toBe(4000);
+    expect(await checkDuplicate(distinct(4999), store, { windowMs: 1000 })).toEqual({ kind: 'repeat' });
+    expect((await checkDuplicate(post({ id: 'w:new', nativeId: 'new', url: 'https://weibo.com/x/4998', text: 'zzz' }), store, { windowMs: 1000 })).kind).toBe('exact');
+    expect((await checkDuplicate(distinct(1), store, { windowMs: 1000 })).kind).toBe('new');
+  });
+
   it('respects a stricter threshold', async () => {
     const store = new MemoryDedupStore(() => 0);
     await checkDuplicate(base, store, { hammingThreshold: 0 });

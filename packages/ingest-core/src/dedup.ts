@@ -239,15 +239,12 @@ function nearest(
 ): { of: string; distance: number } | 'repeat' | undefined {
   for (const member of members) {
     const sep = member.indexOf(':');
-    const otherId = member.slice(sep + 1);
-    if (otherId === postId) return 'repeat';
+    // The id is compared in place: most members are far, and their ids are never needed.
+    if (member.length - sep - 1 === postId.length && member.startsWith(postId, sep + 1)) return 'repeat';
     const distance = hammingDistanceOf(hi, lo, member);
-    if (
-      distance <= threshold &&
-      (!best || distance < best.distance || (distance === best.distance && otherId < best.of))
-    ) {
-      best = { of: otherId, distance };
-    }
+    if (distance > threshold || (best && distance > best.distance)) continue;
+    const otherId = member.slice(sep + 1);
+    if (!best || distance < best.distance || otherId < best.of) best = { of: otherId, distance };
   }
   return best;
 }
@@ -260,12 +257,24 @@ function gainedNear(members: readonly string[], sizeAtRead: number, member: stri
   return members.some((m) => hammingDistanceOf(hi, lo, m) <= threshold);
 }
 
-/** A DedupStore in one process's memory, with expiry on the clock it is given. */
+/**
+ * A DedupStore in one process's memory, with expiry on the clock it is given. Expired entries
+ * are dropped by a sweep once the writes since the last sweep outnumber the entries it left
+ * (at least 4,096), so a long import or a long-lived embedded process holds about what its
+ * window holds, at an amortised constant cost per write.
+ */
 export class MemoryDedupStore implements DedupStore {
   private readonly values = new Map<string, { value: string; expiresAt: number }>();
   private readonly buckets = new Map<string, { members: string[]; expiresAt: number }>();
+  private writesSinceSweep = 0;
+  private sweepAfter = 4096;
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** Entries held, expired or not (for tests of the sweep). */
+  get size(): number {
+    return this.values.size + this.buckets.size;
+  }
 
   async read(exactKeys: readonly string[], bandKeys: readonly string[]): Promise<DedupSnapshot> {
     const t = this.now();
@@ -278,6 +287,8 @@ export class MemoryDedupStore implements DedupStore {
   async commit(writes: readonly DedupWrite[], ttlMs: number): Promise<number> {
     const t = this.now();
     const expiresAt = t + ttlMs;
+    this.writesSinceSweep += writes.length;
+    if (this.writesSinceSweep >= this.sweepAfter) this.sweep(t);
     for (const [i, write] of writes.entries()) {
       if (write.kind === 'point') {
         for (const key of write.exactKeys) if (this.valueAt(key, t) === null) this.values.set(key, { value: write.value, expiresAt });
@@ -296,6 +307,14 @@ export class MemoryDedupStore implements DedupStore {
       });
     }
     return writes.length;
+  }
+
+  /** Drops what expired by `t`; the next sweep comes after as many writes as entries remain. */
+  private sweep(t: number): void {
+    for (const [key, entry] of this.values) if (entry.expiresAt <= t) this.values.delete(key);
+    for (const [key, bucket] of this.buckets) if (bucket.expiresAt <= t) this.buckets.delete(key);
+    this.writesSinceSweep = 0;
+    this.sweepAfter = Math.max(4096, this.values.size + this.buckets.size);
   }
 
   private valueAt(key: string, t: number): string | null {

@@ -1,4 +1,4 @@
-import { hammingDistance, simhash, simhashBands, simhashOf, textFeatures } from './simhash';
+import { hammingDistance, hammingDistanceOf, simhash, simhashBands, simhashOf, textFeatures } from './simhash';
 
 const rumour = '网传文县城关镇发生山体滑坡，已造成三人死亡，十二名群众被困，请大家转发扩散，注意安全';
 
@@ -86,6 +86,46 @@ describe('simhash in one pass', () => {
   ])('equals simhashOf(textFeatures(text)) for %s', (_name, text) => {
     expect(simhash(text)).toBe(simhashOf(textFeatures(text)));
     expect(simhash(text, { shingle: 2 })).toBe(simhashOf(textFeatures(text, { shingle: 2 })));
+  });
+});
+
+describe('simhash counted in byte lanes', () => {
+  /** Texts of every length up to ~1,300 features, from a fixed seed: CJK, Latin, digits, punctuation, astral. */
+  const pieces = ['文', '县', '滑', '坡', '网', '传', '，', '。', ' ', 'K12', 'cnn', '𠮷', '😀', 'Ｘ', '\n', '救援'];
+  let seed = 7;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const texts = Array.from({ length: 300 }, (_, i) => Array.from({ length: i * 5 }, () => pieces[Math.floor(random() * pieces.length)]).join(''));
+
+  it('equals simhashOf(textFeatures(text)), also past 255 features (where the lanes spill)', () => {
+    expect(Math.max(...texts.map((t) => textFeatures(t).length))).toBeGreaterThan(3 * 255);
+    for (const text of texts) {
+      expect(simhash(text)).toBe(simhashOf(textFeatures(text)));
+      expect(simhash(text, { shingle: 2 })).toBe(simhashOf(textFeatures(text, { shingle: 2 })));
+    }
+  });
+});
+
+describe('hammingDistanceOf', () => {
+  /** The definition: both halves through parseInt. */
+  const byParseInt = (hi: number, lo: number, other: string) => {
+    const pop = (x: number) => [...(x >>> 0).toString(2)].filter((b) => b === '1').length;
+    return pop(hi ^ parseInt(other.slice(0, 8), 16)) + pop(lo ^ parseInt(other.slice(8, 16), 16));
+  };
+  it.each([
+    ['a member', 'deadbeefcafef00d:weibo:1'],
+    ['upper-case digits', 'DEADBEEFCAFEF00D:x'],
+    ['all ones', 'ffffffffffffffff'],
+    ['a non-hex digit in the high half', '12z45678cafef00d:x'],
+    ['a non-hex digit in the low half', 'deadbeef1234567g'],
+    ['too short', 'dead'],
+  ])('reads %s as parseInt does', (_name, other) => {
+    for (const [hi, lo] of [
+      [0, 0],
+      [0xdeadbeef, 0xcafef00d],
+      [0xffffffff, 0x12345678],
+    ] as const) {
+      expect(hammingDistanceOf(hi, lo, other)).toBe(byParseInt(hi, lo, other));
+    }
   });
 });
 
