@@ -36,15 +36,24 @@ export async function enqueueEvent<P>(tx: Queryable, entry: OutboxEntry<P>): Pro
   return id;
 }
 
+/** Outbox rows as parallel columns (validated, ids assigned), for one `unnest` insert. */
+export interface OutboxColumns {
+  id: string[];
+  topic: string[];
+  type: string[];
+  key: string[];
+  trace: string[];
+  payload: string[];
+  at: string[];
+}
+
 /**
- * `enqueueEvent` for many events in one statement (rows keep the given order): a batch of clock
- * steps fired in one transaction records its events in one round trip instead of one each.
+ * The entries validated and laid out as the columns of `outbox` (rows keep the given order), for
+ * a caller that writes them inside a statement of its own: the clock timer inserts a batch's
+ * events in the same statement as its steps, one round trip less per firing transaction.
  */
-export async function enqueueEvents(tx: Queryable, entries: ReadonlyArray<OutboxEntry<unknown>>): Promise<string[]> {
-  if (entries.length === 0) return [];
-  const cols: { id: string[]; topic: string[]; type: string[]; key: string[]; trace: string[]; payload: string[]; at: string[] } = {
-    id: [], topic: [], type: [], key: [], trace: [], payload: [], at: [],
-  };
+export function outboxColumns(entries: ReadonlyArray<OutboxEntry<unknown>>): OutboxColumns {
+  const cols: OutboxColumns = { id: [], topic: [], type: [], key: [], trace: [], payload: [], at: [] };
   for (const entry of entries) {
     const parsed = entry.def.payload.safeParse(entry.payload);
     if (!parsed.success) throw new Error(`outbox: ${entry.def.type} payload is invalid: ${parsed.error.message}`);
@@ -56,6 +65,16 @@ export async function enqueueEvents(tx: Queryable, entries: ReadonlyArray<Outbox
     cols.payload.push(JSON.stringify(parsed.data));
     cols.at.push((entry.occurredAt ?? new Date()).toISOString());
   }
+  return cols;
+}
+
+/**
+ * `enqueueEvent` for many events in one statement (rows keep the given order): a batch of clock
+ * steps fired in one transaction records its events in one round trip instead of one each.
+ */
+export async function enqueueEvents(tx: Queryable, entries: ReadonlyArray<OutboxEntry<unknown>>): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const cols = outboxColumns(entries);
   await tx.query(
     `INSERT INTO outbox (id, topic, type, key, trace_id, payload, occurred_at)
      SELECT id, topic, type, key, trace_id, payload::jsonb, occurred_at

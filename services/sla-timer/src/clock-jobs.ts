@@ -70,3 +70,29 @@ export async function ensureStepJob(
   await queue.add(CLOCK_STEP_JOB.name, data, { jobId: next.jobId, delay });
   return 'added';
 }
+
+/** What `removeStepJobs` uses of BullMQ's script runner (not in its public typings). */
+interface RemoveScripts {
+  removeArgs(jobId: string, removeChildren: boolean): Array<string | number>;
+  execCommand(client: unknown, commandName: string, args: Array<string | number>): unknown;
+}
+
+/**
+ * Removes the jobs (a missing or running one is left as it is), all in one Redis pipeline: the
+ * poller frees the fallback jobs of every step it fired, thousands a second at a peak, and a
+ * round trip per job cost the timer more than its firing transactions. BullMQ's own `removeJob`
+ * script, as `queue.remove` runs it; if a BullMQ upgrade moves it, one `remove` per job.
+ */
+export async function removeStepJobs(queue: ClockQueue, jobIds: readonly string[]): Promise<void> {
+  if (jobIds.length === 0) return;
+  const scripts = queue.scripts as unknown as Partial<RemoveScripts>;
+  if (typeof scripts.removeArgs !== 'function' || typeof scripts.execCommand !== 'function') {
+    await Promise.all(jobIds.map((id) => queue.remove(id).catch(() => undefined)));
+    return;
+  }
+  const pipeline = (await queue.client).pipeline();
+  for (const id of jobIds) scripts.execCommand(pipeline, 'removeJob', scripts.removeArgs(id, false));
+  // Per-job failures (a job being processed is locked) come back as results, and are left alone:
+  // such a job finds its step fired.
+  await pipeline.exec();
+}

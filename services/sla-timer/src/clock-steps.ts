@@ -1,6 +1,6 @@
 import type { Db } from '@huiying/store';
 import { stepsAt, type ClockPolicy, type ClockStep } from '@huiying/deadlines';
-import { enqueueEvents } from '@huiying/outbox';
+import { outboxColumns } from '@huiying/outbox';
 import { clockEventEntry, findClock, firedStepsOf, historyDetail, lockAndLoadClocks, type ClockEventRecord } from './clock-repository';
 
 export type FiredBy = 'bullmq' | 'fast-loop' | 'reconciler' | 'event';
@@ -38,9 +38,9 @@ export async function fireDueSteps(db: Db, clockId: string, policy: ClockPolicy,
 }
 
 /**
- * `fireDueSteps` for many clocks in one transaction of five statements, whatever their number:
- * at a city's peak (thousands of steps a second) a transaction of a dozen statements per step is
- * the bottleneck. Clocks that do not exist are absent from the result.
+ * `fireDueSteps` for many clocks in one transaction of three statements (locks, load, record),
+ * whatever their number: at a city's peak (thousands of steps a second) every round trip of a
+ * firing transaction counts. Clocks that do not exist are absent from the result.
  */
 export async function fireDueStepsOfClocks(
   db: Db,
@@ -87,12 +87,21 @@ export async function fireDueStepsOfClocks(
       results.set(clock.id, { fired: list, next: plan.next ? { step: plan.next.step, jobId: plan.next.jobId, atMs: plan.next.atMs } : null });
     }
     if (rows.length === 0) return results;
+    // The events of the steps that announce (a stale one is history only), validated now so a bad
+    // payload fails the transaction; each row's event sits at its index, or null.
+    const publishing = rows.filter((r) => r.event.publish);
+    const outbox = outboxColumns(publishing.map((r) => clockEventEntry(r.event)));
+    const eventAt = new Array<number | null>(rows.length).fill(null);
+    for (let i = 0, j = 0; i < rows.length; i++) if (rows[i]!.event.publish) eventAt[i] = j++;
+    const column = (values: string[]) => eventAt.map((j) => (j === null ? null : values[j]!));
     // One statement records the steps and, only for the rows it inserted (the primary key decides),
-    // the breach on the clock and the history rows.
+    // the breach on the clock, the history rows and the outbox events: a step announced at most once.
     const { rows: inserted } = await tx.query<{ clock_id: string; step: string }>(
       `WITH e AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::text[], $7::boolean[], $8::text[], $9::text[])
-           WITH ORDINALITY AS e(clock_id, step, kind, due_at, lateness_ms, superseded_by, breach, event, detail, n)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::text[], $7::boolean[], $8::text[], $9::text[],
+                              $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
+           WITH ORDINALITY AS e(clock_id, step, kind, due_at, lateness_ms, superseded_by, breach, event, detail,
+                                o_id, o_topic, o_type, o_key, o_trace_id, o_payload, o_occurred_at, n)
        ), s AS (
          INSERT INTO clock_steps (clock_id, step, kind, due_at, fired_at, lateness_ms, superseded_by, fired_by)
          SELECT clock_id, step, kind, due_at, $10, lateness_ms, superseded_by, $11 FROM e ORDER BY n
@@ -103,6 +112,11 @@ export async function fireDueStepsOfClocks(
        ), h AS (
          INSERT INTO clock_history (clock_id, at, event, detail)
          SELECT e.clock_id, $10, e.event, e.detail::jsonb FROM e JOIN s USING (clock_id, step) ORDER BY e.n
+       ), o AS (
+         INSERT INTO outbox (id, topic, type, key, trace_id, payload, occurred_at)
+         SELECT e.o_id, e.o_topic, e.o_type, e.o_key, e.o_trace_id, e.o_payload::jsonb, e.o_occurred_at
+           FROM e JOIN s USING (clock_id, step) WHERE e.o_id IS NOT NULL ORDER BY e.n
+         ON CONFLICT (id) DO NOTHING
        )
        SELECT clock_id, step FROM s`,
       [
@@ -117,10 +131,16 @@ export async function fireDueStepsOfClocks(
         rows.map((r) => JSON.stringify(historyDetail(r.event.clock, r.event.detail))),
         now.toISOString(),
         firedBy,
+        column(outbox.id),
+        column(outbox.topic),
+        column(outbox.type),
+        column(outbox.key),
+        column(outbox.trace),
+        column(outbox.payload),
+        column(outbox.at),
       ],
     );
     const done = new Set(inserted.map((r) => `${r.clock_id}\n${r.step}`));
-    await enqueueEvents(tx, rows.filter((r) => r.event.publish && done.has(`${r.event.clock.id}\n${r.step}`)).map((r) => clockEventEntry(r.event)));
     // Under the owner lock nothing else fires these steps, so every row is inserted; a row that
     // was not (a writer that skipped the lock) is not reported as fired here.
     for (const [clockId, list] of fired) {

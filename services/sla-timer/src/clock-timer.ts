@@ -6,7 +6,7 @@ import { markProcessed, type Db } from '@huiying/store';
 import type { Logger } from '@huiying/telemetry';
 import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import IORedis, { type RedisOptions } from 'ioredis';
-import { CLOCK_STEP_JOB, ClockStepJob, createClockQueue, ensureStepJob, type ClockQueue, type EnsureOutcome } from './clock-jobs';
+import { CLOCK_STEP_JOB, ClockStepJob, createClockQueue, ensureStepJob, removeStepJobs, type ClockQueue, type EnsureOutcome } from './clock-jobs';
 import { applyIncidentState, applyStatement } from './clock-lifecycle';
 import { lockOwner, lockOwners, markAllProcessed, pendingClockIds } from './clock-repository';
 import { fireDueSteps, fireDueStepsOfClocks, type FiredBy, type FireResult } from './clock-steps';
@@ -44,7 +44,10 @@ export interface ClockTimerOptions {
    * claimed from the due set, when the transaction began, the earliest due instant among them.
    */
   onPollerBatch?: (batch: { steps: number; earliestDueAtMs: number; claimedAtMs: number; startedAtMs: number; committedAtMs: number }) => void;
-  /** Longest sleep of the due-set poller between claims. Default 5 ms. */
+  /**
+   * Longest sleep of the due-set poller between claims. Default 50 ms: steps this process
+   * schedules wake the poller themselves; this bounds only those another instance added.
+   */
   pollEveryMs?: number;
   /**
    * How long past a step's instant its BullMQ job waits before firing the step itself: it is the
@@ -53,7 +56,7 @@ export interface ClockTimerOptions {
   fallbackGraceMs?: number;
   /**
    * A next step due sooner than this after its clock fired is scheduled in Redis at once; one
-   * further ahead waits until the poller's lanes are idle (or until it comes this close). Default 60 s.
+   * further ahead waits until the poller is quiet (or until it comes this close). Default 60 s.
    */
   scheduleAheadMs?: number;
   /**
@@ -78,6 +81,10 @@ export interface ReconcileReport {
 }
 
 const CONSUMER = 'sla-timer';
+/** How long the poller must have claimed nothing before next steps far ahead are scheduled. */
+const QUIET_MS = 100;
+/** Next steps far ahead held back at most: past this they are scheduled even at a peak. */
+const LATER_MAX = 50_000;
 
 /** A clock's next step, to be woken for. */
 interface NextStep {
@@ -189,7 +196,8 @@ export function createClockTimer(options: ClockTimerOptions) {
     const claimedJobs = new Map<string, string>();
     for (const entry of entries) {
       try {
-        const clock = await clockOfMember(entry.member);
+        const parsed = parseDueMember(entry.member);
+        const clock = parsed ? { clockId: parsed.clockId, jobId: jobIdFor(parsed.clockId, parsed.step) } : await clockOfMember(entry.member);
         if (clock) claimedJobs.set(clock.clockId, clock.jobId);
       } catch (error) {
         options.logger.error({ err: error, member: entry.member }, 'due-set member unreadable; the BullMQ job will fire the step');
@@ -232,7 +240,7 @@ export function createClockTimer(options: ClockTimerOptions) {
 
   /**
    * The fired steps' fallback jobs removed, and both wake-ups of each next step set: at once for
-   * a step due within `scheduleAheadMs`, otherwise when the poller's lanes are idle. Never throws.
+   * a step due within `scheduleAheadMs`, otherwise when the poller is quiet. Never throws.
    */
   async function scheduleAfterFiring(results: Map<string, FireResult>, claimedJobs: Map<string, string>): Promise<void> {
     const nowMs = Date.now();
@@ -248,11 +256,9 @@ export function createClockTimer(options: ClockTimerOptions) {
     // The steps are recorded in PostgreSQL now, so their fallback jobs (due `graceMs` after the
     // step) would only repeat the transaction to find nothing; spare them first. Kept when one
     // still wakes its step (not yet due).
-    await Promise.all(
-      [...claimedJobs].map(([clockId, jobId]) =>
-        results.get(clockId)?.next?.jobId === jobId ? undefined : queue.remove(jobId).catch(() => undefined),
-      ),
-    );
+    const spent = [...claimedJobs].filter(([clockId, jobId]) => results.get(clockId)?.next?.jobId !== jobId).map(([, jobId]) => jobId);
+    // Left in place if Redis fails here: each finds its step fired.
+    await removeStepJobs(queue, spent).catch((error) => options.logger.warn({ err: error, jobs: spent.length }, 'removing fired steps\' fallback jobs failed'));
     await scheduleNextSteps(soon);
   }
 
@@ -281,16 +287,19 @@ export function createClockTimer(options: ClockTimerOptions) {
     }
   }
 
-  // Next steps not due soon (the breach's escalation an hour on) wait until the lanes are idle:
-  // at a peak, Redis work for later must not delay the steps due now. A crash loses only the
-  // wake-ups: PostgreSQL holds the clocks, and the reconciler re-creates them at start.
+  // Next steps not due soon (the breach's escalation an hour on) wait until the poller has been
+  // quiet for a moment: at a peak, Redis work for later must not delay the steps due now (a lane
+  // merely free is not enough: a poller that claims as lanes free up has one free most of the
+  // time). A crash loses only the wake-ups: PostgreSQL holds the clocks, and the reconciler
+  // re-creates them at start. Bounded, so a peak that goes on cannot pile them up without end.
   const later: NextStep[] = [];
   let laterEarliestMs = Infinity;
   let schedulingLater: Promise<void> | undefined;
+  let lastClaimAtMs = 0;
   function scheduleLater(force = false): void {
     if (schedulingLater || later.length === 0) return;
-    const idle = claimed.length === 0 && inFlight.size < pollerTransactions;
-    if (!force && !idle && laterEarliestMs - Date.now() >= scheduleAheadMs) return;
+    const quiet = claimed.length === 0 && inFlight.size === 0 && Date.now() - lastClaimAtMs >= QUIET_MS;
+    if (!force && !quiet && later.length < LATER_MAX && laterEarliestMs - Date.now() >= scheduleAheadMs) return;
     const chunk = later.splice(0, batch);
     if (later.length === 0) laterEarliestMs = Infinity;
     schedulingLater = scheduleNextSteps(chunk, true).finally(() => {
@@ -305,15 +314,33 @@ export function createClockTimer(options: ClockTimerOptions) {
   const claimed: ClaimedEntry[] = [];
   const inFlight = new Set<Promise<void>>();
   const afterFiring = new Set<Promise<void>>();
+  let laneFreed: (() => void) | undefined;
   function dispatch(): void {
     while (inFlight.size < pollerTransactions && claimed.length > 0 && !stopping) {
       const wakeUp: Promise<void> = fireClaimed(claimed.splice(0, batch)).finally(() => {
         inFlight.delete(wakeUp);
         dispatch();
+        if (inFlight.size < pollerTransactions) laneFreed?.();
         scheduleLater();
       });
       inFlight.add(wakeUp);
     }
+  }
+
+  /**
+   * Resolves when a lane can take a batch: the poller claims no more while every lane is busy.
+   * What is due meanwhile stays in the due set (not in this process's memory, where a crash
+   * would leave it to the slower fallback) and the next claim takes it all at once, instead of
+   * the poller spinning on Redis for a member or two at a time.
+   */
+  function freeLane(): Promise<void> | undefined {
+    if (inFlight.size < pollerTransactions || stopping) return undefined;
+    return new Promise<void>((resolve) => {
+      laneFreed = () => {
+        laneFreed = undefined;
+        resolve();
+      };
+    });
   }
 
   /** Re-creates what Redis lost, from PostgreSQL; fires overdue steps once. */
@@ -459,10 +486,14 @@ export function createClockTimer(options: ClockTimerOptions) {
       poller = startFiringLoop({
         dueSet,
         fire: (entries, claimedAtMs) => {
+          lastClaimAtMs = claimedAtMs;
           for (const e of entries) claimed.push({ member: e.member, atMs: e.atMs, claimedAtMs });
           dispatch();
+          return freeLane();
         },
-        maxSleepMs: options.pollEveryMs ?? 5,
+        // A claim takes no more than one transaction fires.
+        batch,
+        maxSleepMs: options.pollEveryMs ?? 50,
         onError: (error) => options.logger.error({ err: error }, 'due-set poller error'),
       });
       subscriptions = [
@@ -519,6 +550,8 @@ export function createClockTimer(options: ClockTimerOptions) {
     },
     async stop() {
       stopping = true;
+      // A poller waiting for a lane goes on to see it must stop.
+      laneFreed?.();
       if (reconcileTimer) clearTimeout(reconcileTimer);
       reconcileTimer = undefined;
       for (const s of subscriptions) await s.stop();

@@ -48,6 +48,7 @@ export function parseDueMember(member: string): { clockId: string; step: string 
 }
 
 export function createDueSet(redis: IORedis, key: string) {
+  const addListeners = new Set<(earliestAtMs: number) => void>();
   return {
     key,
     /** Adds or moves the members; with `onlyNew`, a member already there keeps its instant. */
@@ -58,6 +59,18 @@ export function createDueSet(redis: IORedis, key: string) {
         if (onlyNew) await redis.zadd(key, 'NX', ...args);
         else await redis.zadd(key, ...args);
       }
+      if (entries.length === 0 || addListeners.size === 0) return;
+      let earliest = Infinity;
+      for (const e of entries) if (e.atMs < earliest) earliest = e.atMs;
+      for (const listener of addListeners) listener(earliest);
+    },
+    /**
+     * Told the earliest instant of each `add` made through this object, once Redis holds it: the
+     * firing loop of the same process wakes for it instead of polling for it. Returns the unsubscribe.
+     */
+    onAdded(listener: (earliestAtMs: number) => void): () => void {
+      addListeners.add(listener);
+      return () => addListeners.delete(listener);
     },
     async remove(member: string): Promise<void> {
       await redis.zrem(key, member);
@@ -84,7 +97,11 @@ export interface FiringLoopOptions {
   dueSet: DueSet;
   /** Called with what was claimed; must not throw (log and leave it to the durable path). */
   fire: (entries: DueEntry[], claimedAtMs: number) => void | Promise<void>;
-  /** Longest sleep between polls when nothing is due sooner. Default 2 ms. */
+  /**
+   * Longest sleep between polls when nothing is due sooner. Default 2 ms. Members added through
+   * `dueSet` wake the loop at once; this only bounds how late a member added by another process
+   * (another timer instance) is seen.
+   */
   maxSleepMs?: number;
   batch?: number;
   onError?: (error: unknown) => void;
@@ -94,17 +111,40 @@ export interface FiringLoopOptions {
 export function startFiringLoop(options: FiringLoopOptions): { stop: () => Promise<void> } {
   const maxSleep = options.maxSleepMs ?? 2;
   let stopped = false;
+  // The sleep in progress: when it ends, and how to end it early.
+  let sleepUntil = Infinity;
+  let wake: (() => void) | undefined;
+  // The earliest instant added since the current claim began: that claim may not have seen it.
+  let addedSinceClaim = Infinity;
+  const unsubscribe = options.dueSet.onAdded((earliestAtMs) => {
+    addedSinceClaim = Math.min(addedSinceClaim, earliestAtMs);
+    if (earliestAtMs < sleepUntil) wake?.();
+  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        sleepUntil = Infinity;
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      sleepUntil = Date.now() + ms;
+      wake = end;
+    });
   const done = (async () => {
     while (!stopped) {
       try {
         const now = Date.now();
+        addedSinceClaim = Infinity;
         const claimed = await options.dueSet.claimDue(now, options.batch ?? 1_000);
         if (claimed.entries.length > 0) {
           await options.fire(claimed.entries, Date.now());
           continue;
         }
-        const wait = claimed.nextAtMs === null ? maxSleep : Math.min(maxSleep, Math.max(0, claimed.nextAtMs - Date.now()));
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const nextAtMs = Math.min(claimed.nextAtMs ?? Infinity, addedSinceClaim);
+        const wait = Math.min(maxSleep, Math.max(0, nextAtMs - Date.now()));
+        if (wait > 0 && !stopped) await sleep(wait);
       } catch (error) {
         options.onError?.(error);
         await new Promise((r) => setTimeout(r, 50));
@@ -114,7 +154,9 @@ export function startFiringLoop(options: FiringLoopOptions): { stop: () => Promi
   return {
     async stop() {
       stopped = true;
+      wake?.();
       await done;
+      unsubscribe();
     },
   };
 }

@@ -52,8 +52,9 @@ export async function wiredTimer(options: WiredOptions): Promise<WiredFigures> {
   // Only the breach: one step per clock, so the figure is per fired step.
   const policy = testPolicy({ stages: { response: { warnings: [] } }, escalation: { everyMinutes: 60, maxSteps: 1 } });
   const firedAt: Array<{ clockId: string; latenessMs: number }> = [];
-  // Per poller transaction, where its earliest step's lateness went: claimed late (the poller),
-  // waiting for a free transaction lane, or the transaction itself.
+  // Per poller transaction, where its earliest step's lateness went: claimed late (the poller, which
+  // claims only when a lane is free, so this includes waiting for one in the due set), waiting
+  // in memory for a lane, or the transaction itself.
   const stages = { claim: [] as number[], wait: [] as number[], transaction: [] as number[], size: [] as number[] };
   const timer = createClockTimer({
     bus, db: database.db, relay, logger, policy,
