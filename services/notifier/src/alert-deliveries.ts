@@ -42,10 +42,10 @@ export interface DeliveryAttemptOptions {
   /** Senders by channel id, so rate state and connections are reused. */
   senders: Map<string, ChannelSender>;
   /**
-   * Reserves one send within the channel's limits (`rateLimitsOf`); returns 0 when reserved, else
-   * the milliseconds to wait. Without it, nothing limits the sends.
+   * Reserves one send within the channel's limits (`rateLimitsOf`) under `reservationId`; returns
+   * 0 when it may go now, else the milliseconds until its slot. Without it, nothing limits the sends.
    */
-  reserveSend?: (channelId: string, limits: ReturnType<typeof rateLimitsOf>) => Promise<number>;
+  reserveSend?: (channelId: string, limits: ReturnType<typeof rateLimitsOf>, reservationId: string) => Promise<number>;
 }
 
 export type DeliveryAttemptResult = 'delivered' | 'failed' | 'skipped';
@@ -77,7 +77,7 @@ export async function attemptDelivery(db: Db, deliveryId: string, options: Deliv
       reason: 'channel no longer configured',
     };
   } else {
-    await keepRateLimit(channel, options);
+    await keepRateLimit(channel, `${deliveryId}#${attempt}`, options);
     let sender = options.senders.get(channel.id);
     if (!sender || sender.channel !== channel) {
       sender = createSender(channel);
@@ -104,9 +104,13 @@ export async function attemptDelivery(db: Db, deliveryId: string, options: Deliv
   return final;
 }
 
-/** Throws `DeferredDeliveryError` while the channel's robot has had its share of messages. */
-async function keepRateLimit(channel: ChannelConfig, options: DeliveryAttemptOptions): Promise<void> {
+/**
+ * Throws `DeferredDeliveryError` until this attempt's slot on the channel's robot comes. One
+ * reservation per attempt: a job woken at its slot (or run again after a restart) finds its own
+ * slot, and a retry after a failed send takes a new one.
+ */
+async function keepRateLimit(channel: ChannelConfig, reservationId: string, options: DeliveryAttemptOptions): Promise<void> {
   if (!options.reserveSend) return;
-  const waitMs = await options.reserveSend(channel.id, rateLimitsOf(channel));
+  const waitMs = await options.reserveSend(channel.id, rateLimitsOf(channel), reservationId);
   if (waitMs > 0) throw new DeferredDeliveryError(channel.id, waitMs);
 }

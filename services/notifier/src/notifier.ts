@@ -131,9 +131,10 @@ export function createNotifier(options: NotifierOptions) {
           });
         } catch (error) {
           if (!(error instanceof DeferredDeliveryError) || token === undefined) throw error;
-          // A burst to one robot is spread out, not refused by the platform: the job waits its
-          // turn without spending an attempt. A little jitter keeps waiting jobs from waking together.
-          await job.moveToDelayed(Date.now() + error.waitMs + Math.floor(Math.random() * 100), token);
+          // A burst to one robot is spread out, not refused by the platform: the job sleeps until
+          // its own slot without spending an attempt (no jitter: slots differ, and a late wake eats
+          // into the limiter's tolerance).
+          await job.moveToDelayed(Date.now() + error.waitMs, token);
           throw new DelayedError();
         }
       }
