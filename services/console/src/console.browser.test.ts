@@ -246,6 +246,19 @@ describe("console in chromium", () => {
     await page
       .locator('[data-draft-id=dr-1] [data-step="2"] input[name=comment]')
       .fill("同意发布");
+    // A live update repaints the desk while the comment is typed: the comment survives it.
+    await page
+      .locator('[data-draft-id=dr-1] [data-step="2"]')
+      .evaluate((el) => el.setAttribute("data-stale", ""));
+    fixture.push("alert", { id: "al-repaint" });
+    await page
+      .locator('[data-draft-id=dr-1] [data-step="2"]:not([data-stale])')
+      .waitFor({ timeout: 5000 });
+    expect(
+      await page
+        .locator('[data-draft-id=dr-1] [data-step="2"] input[name=comment]')
+        .inputValue(),
+    ).toBe("同意发布");
     await page
       .locator('[data-draft-id=dr-1] [data-step="2"] [data-action=approve]')
       .click();

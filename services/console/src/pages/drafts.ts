@@ -21,6 +21,10 @@ import { paintCountdown } from "./duty";
 /** The drafting desk: drafts with their deadlines and where each stands in the sign-off chain. */
 export function draftsPage(_ctx: PageContext): Page {
   const box = h("div", { id: "drafts" });
+  // What an approver has typed survives a refresh: live updates repaint the whole list, and a
+  // comment half written when another step moves must not vanish (nor be sent empty).
+  const typed = new Map<string, string>();
+  const typedKey = (draft: Draft, step: SignOffStep) => `${draft.id}#${step.step}`;
   const root = h(
     "div",
     { class: "drafts" },
@@ -46,6 +50,7 @@ export function draftsPage(_ctx: PageContext): Page {
       { step: step.step, decision, comment, version: draft.version },
     );
     if (!r.ok) return void replace(message, describeError(r));
+    typed.delete(typedKey(draft, step));
     await refresh();
   }
 
@@ -67,6 +72,10 @@ export function draftsPage(_ctx: PageContext): Page {
         placeholder: "审签意见（退回必填）",
         maxlength: 1000,
       });
+      comment.value = typed.get(typedKey(draft, s)) ?? "";
+      comment.addEventListener("input", () =>
+        typed.set(typedKey(draft, s), comment.value),
+      );
       const message = h("span", { class: "error", role: "alert" });
       item.append(
         h(
