@@ -1,4 +1,5 @@
 import type { FeatureSet } from './features';
+import { seededRandom } from '@huiying/seeded-random';
 
 /**
  * A logistic regression over hashed features, each occurrence weighted 1/√n so long articles and
@@ -146,18 +147,6 @@ export interface TrainingOptions {
   l2: number;
   /** Seed of the shuffling, so training is reproducible. */
   seed: number;
-}
-
-/** mulberry32: a tiny seeded PRNG; Math.random would make the committed model unreproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function trainLogistic(examples: readonly TrainingExample[], opts: TrainingOptions): LinearModel {

@@ -1,4 +1,5 @@
 import type { Classification, Post } from '@huiying/contracts';
+import { seededRandom } from '@huiying/seeded-random';
 
 /**
  * A generated stream of posts about known events, for the correlation test: Longnan's counties
@@ -71,17 +72,6 @@ export interface StreamOptions {
   crowdingMs: number;
 }
 
-/** mulberry32: small, fast, and the same numbers on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MINUTE = 60_000;
 /** How long after an event's last original post its reposts may still appear. */
@@ -115,7 +105,7 @@ export function classifyLikeTheClassifier(title: string | undefined, text: strin
 }
 
 export function generateStream(options: StreamOptions): { events: StreamEvent[]; posts: StreamPost[] } {
-  const random = rng(options.seed);
+  const random = seededRandom(options.seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const base = Date.parse('2025-07-01T00:00:00+08:00');

@@ -13,38 +13,22 @@
  * the queue at once. With a request waiting, kafkajs' own logic runs unchanged (the throttle's
  * end, or its 10 ms re-check). Patched only for the pinned version whose code this was read from.
  */
-import { createRequire } from 'node:module';
+import { loadKafkajs, pinnedKafkajsPatch } from './pinned-kafkajs';
 
-const PINNED_KAFKAJS = '2.2.4';
 const REQUEST_QUEUE_MODULE = 'kafkajs/src/network/requestQueue';
-
-const load = createRequire(__filename);
 
 interface RequestQueueLike {
   pending: unknown[];
   scheduleCheckPendingRequests(): void;
 }
 
-let installed: boolean | undefined;
-
 /** True when kafkajs' request queues now schedule checks only for waiting requests. */
-export function installIdleRequestQueue(): boolean {
-  if (installed !== undefined) return installed;
-  installed = false;
-  try {
-    const version = (load('kafkajs/package.json') as { version: string }).version;
-    if (version !== PINNED_KAFKAJS) return false;
-    const RequestQueue = load(REQUEST_QUEUE_MODULE) as { prototype: RequestQueueLike };
-    const original = RequestQueue.prototype.scheduleCheckPendingRequests;
-    RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(
-      this: RequestQueueLike,
-    ) {
-      if (this.pending.length === 0) return;
-      original.call(this);
-    };
-    installed = true;
-  } catch {
-    installed = false;
-  }
-  return installed;
-}
+export const installIdleRequestQueue = pinnedKafkajsPatch(() => {
+  const RequestQueue = loadKafkajs(REQUEST_QUEUE_MODULE) as { prototype: RequestQueueLike };
+  const original = RequestQueue.prototype.scheduleCheckPendingRequests;
+  RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueLike) {
+    if (this.pending.length === 0) return;
+    original.call(this);
+  };
+  return true;
+});

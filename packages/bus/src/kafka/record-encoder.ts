@@ -11,7 +11,7 @@
  * so replacing the cached module's exports before the first produce is enough. The swap only
  * happens for the pinned version whose byte layout the test checks.
  */
-import { createRequire } from 'node:module';
+import { loadKafkajs as load, pinnedKafkajsPatch } from './pinned-kafkajs';
 
 type KafkajsRecord = (record: RecordInput) => { buf: Buffer; buffer: Buffer };
 
@@ -23,10 +23,7 @@ interface RecordInput {
   headers?: Record<string, unknown>;
 }
 
-const PINNED_KAFKAJS = '2.2.4';
 const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0';
-
-const load = createRequire(__filename);
 
 function zigZag(n: number): number {
   return ((n << 1) ^ (n >> 31)) >>> 0;
@@ -116,30 +113,19 @@ export function encodeRecord(record: RecordInput): { buf: Buffer; buffer: Buffer
   return { buf, buffer: buf };
 }
 
-let installed: boolean | undefined;
-
 /**
  * Puts `encodeRecord` in front of kafkajs' record encoder (idempotent). False when kafkajs is not
  * the pinned version or its produce request was loaded already; kafkajs' encoder then stays.
  */
-export function installRecordEncoder(): boolean {
-  if (installed !== undefined) return installed;
-  installed = false;
-  try {
-    const version = (load('kafkajs/package.json') as { version: string }).version;
-    if (version !== PINNED_KAFKAJS) return false;
-    const requestPath = load.resolve('kafkajs/src/protocol/requests/produce/v3/request');
-    if (load.cache[requestPath]) return false;
-    const recordPath = load.resolve(RECORD_MODULE);
-    const original = load(RECORD_MODULE) as KafkajsRecord;
-    const fast: KafkajsRecord = (record) => encodeRecord(record) ?? original(record);
-    load.cache[recordPath]!.exports = fast;
-    installed = true;
-  } catch {
-    installed = false;
-  }
-  return installed;
-}
+export const installRecordEncoder = pinnedKafkajsPatch(() => {
+  const requestPath = load.resolve('kafkajs/src/protocol/requests/produce/v3/request');
+  if (load.cache[requestPath]) return false;
+  const recordPath = load.resolve(RECORD_MODULE);
+  const original = load(RECORD_MODULE) as KafkajsRecord;
+  const fast: KafkajsRecord = (record) => encodeRecord(record) ?? original(record);
+  load.cache[recordPath]!.exports = fast;
+  return true;
+});
 
 /** kafkajs' own record encoder, for the test that compares bytes. */
 export function kafkajsRecordEncoder(): KafkajsRecord {

@@ -1,4 +1,5 @@
-import { seededRandom, trainLogistic, type LinearModel, type TrainingExample } from '../linear-model';
+import { seededRandom } from '@huiying/seeded-random';
+import { trainLogistic, type LinearModel, type TrainingExample } from '../linear-model';
 
 /**
  * The learners behind the committed models, and how their decisions are combined. Every learner

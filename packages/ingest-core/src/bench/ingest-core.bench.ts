@@ -14,6 +14,7 @@ import {
   readImportFile,
   simhash,
 } from '..';
+import { seededRandom } from '@huiying/seeded-random';
 
 const N = Number(process.env['BENCH_POSTS'] ?? 100_000);
 const HAMMING = process.env['BENCH_HAMMING'] ? Number(process.env['BENCH_HAMMING']) : undefined;
@@ -43,20 +44,9 @@ const clauses = [
   '具体原因正在调查',
 ];
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run benches the same texts. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Distinct reports, with one in ten a repost of an earlier one (the storm case). */
 function line(i: number): string {
-  const random = prng(i % 10 === 9 ? i - 9 : i);
+  const random = seededRandom(i % 10 === 9 ? i - 9 : i);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
   const body = `网传${pick(places)}${Math.floor(random() * 300)}号路段发生${pick(events)}，${pick(clauses)}，${pick(clauses)}，${pick(clauses)}，${pick(clauses)}`;
   return JSON.stringify({

@@ -16,6 +16,7 @@
  */
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { seededRandom } from '@huiying/seeded-random';
 
 export interface PacedRequest {
   method: 'GET';
@@ -70,7 +71,7 @@ export async function runPaced(run: PacedRun): Promise<PacedResult> {
   const total = Math.round(run.rate * run.seconds);
   // When each request is due, in ms from the start.
   const dueAt = new Float64Array(total);
-  const random = mulberry32(0x5eed);
+  const random = seededRandom(0x5eed);
   for (let i = 1; i < total; i++)
     dueAt[i] =
       dueAt[i - 1]! + (run.arrivals === 'even' ? 1000 / run.rate : (-Math.log(1 - random()) * 1000) / run.rate);
@@ -150,18 +151,6 @@ export async function runPaced(run: PacedRun): Promise<PacedResult> {
     clientCpuUsPerRequest: Math.round((cpu.user + cpu.system) / total),
     clientKernelUsPerRequest: Math.round(cpu.system / total),
     bytesPerResponse: ok > 0 ? Math.round(bytes / (ok + non2xx)) : 0,
-  };
-}
-
-/** A small seeded generator (Mulberry32): the same arrival pattern in every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

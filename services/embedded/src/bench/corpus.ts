@@ -21,6 +21,7 @@ export const GAZETTEER: Record<string, readonly string[]> = {
   成县: ['黄渚镇', '抛沙镇', '小川镇', '纸坊镇', '陈院镇'],
   两当县: ['站儿巷镇', '西坡镇', '杨店乡', '云屏镇'],
 };
+import { seededRandom } from '@huiying/seeded-random';
 
 const SUBTYPES: ReadonlyArray<{ subtype: string; words: readonly string[] }> = [
   { subtype: 'landslide', words: ['山体滑坡', '滑坡'] },
@@ -59,21 +60,9 @@ export interface TimelineItem {
   event?: number;
 }
 
-/** mulberry32: small, fast, the same numbers on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Every (town, subtype) pair once, shuffled: one pair is one event, so no two events correlate. */
 export function eventSlots(seed: number): Array<{ county: string; town: string; subtype: (typeof SUBTYPES)[number] }> {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const slots = Object.entries(GAZETTEER).flatMap(([county, towns]) =>
     towns.flatMap((town) => SUBTYPES.map((subtype) => ({ county, town, subtype }))),
   );
@@ -144,7 +133,7 @@ export function buildTimeline(options: TimelineOptions): { items: TimelineItem[]
       `corpus: ${options.firstSlot + options.events} events asked, the gazetteer has ${EVENT_CAPACITY} distinct (town, subtype) pairs`,
     );
   }
-  const random = rng(options.seed);
+  const random = seededRandom(options.seed);
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const slots = eventSlots(20170090).slice(options.firstSlot, options.firstSlot + options.events);
