@@ -1,6 +1,6 @@
 import type { IncidentSnapshot } from '@huiying/contracts';
 import type { Queryable } from '@huiying/outbox';
-import { defaultCorrelationPolicy, type OpenIncident } from './correlation';
+import { defaultCorrelationPolicy, MatchVocabulary, packMatch, type OpenIncident } from './correlation';
 import type { CandidateProbe } from './correlation-candidates';
 import { openIncidentOf, type CorrelationRow } from './correlation-candidates';
 import { INCIDENT_COLUMNS, snapshotOf, toIso } from './incident-repository';
@@ -118,6 +118,12 @@ export function probeLookupKeys(probe: CandidateProbe, localityPattern: RegExp =
   return keys;
 }
 
+/** One incident the cache holds: its entry (replaced on every change) and the entry's `packMatch`. */
+interface Slot {
+  entry: CachedIncident;
+  packed: readonly number[] | undefined;
+}
+
 export interface CorrelationCacheOptions {
   /** The correlation policy's locality pattern (its vetoes shape the lookup). */
   localityPattern?: RegExp;
@@ -163,9 +169,9 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
    * holds slots, so finding candidates reads them directly instead of looking each id up again,
    * and a slot keeps its place in the order candidates are found in, as the id did.
    */
-  const entries = new Map<string, { entry: CachedIncident }>();
+  const entries = new Map<string, Slot>();
   /** lookup key → slots of incidents; see keysOf. */
-  const index = new Map<string, Set<{ entry: CachedIncident }>>();
+  const index = new Map<string, Set<Slot>>();
   const indexed = new Map<string, Set<string>>();
   let epoch = -1;
   let coveredSince = Infinity;
@@ -173,6 +179,8 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
   let staged: { entries: CachedIncident[]; epoch: number } | undefined;
 
   const localityPattern = options.localityPattern ?? defaultCorrelationPolicy.localityPattern;
+  /** Numbers of the words of the cached incidents; a new one with every full re-read, so it does not grow for ever. */
+  let vocabulary = new MatchVocabulary(localityPattern);
   const keysOf = (e: CachedIncident) => incidentLookupKeys(e.snapshot.kind, e.open.subtype, e.open.counties, e.fingerprints, e.keyTerms, localityPattern);
 
   function remove(id: string) {
@@ -188,10 +196,14 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
       remove(id);
       return;
     }
+    // Entries are replaced, never changed (a batch changes copies), so the packed data stays true.
+    const packed = packMatch(e.open, vocabulary);
     let slot = entries.get(id);
     const previous = slot?.entry;
-    if (slot) slot.entry = e;
-    else entries.set(id, (slot = { entry: e }));
+    if (slot) {
+      slot.entry = e;
+      slot.packed = packed;
+    } else entries.set(id, (slot = { entry: e, packed }));
     const before = indexed.get(id);
     const add = (key: string) => {
       let set = index.get(key);
@@ -240,6 +252,11 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
       return entries.size;
     },
 
+    /** What the cached incidents' packed match data is in (pass it to `correlate`). */
+    get vocabulary(): MatchVocabulary {
+      return vocabulary;
+    },
+
     /** Under the lock, before deciding: brings the cache up to the committed state. */
     async sync(tx: Queryable, earliestSince: string): Promise<void> {
       const { rows } = await tx.query<{ epoch: unknown }>(`SELECT epoch FROM correlation_epoch WHERE id = 1`);
@@ -283,14 +300,26 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
       await load(tx, 'id = ANY($1)', [ids]);
     },
 
+    /** The cached entry of an incident and its `packMatch`, or undefined when not cached. */
+    slotOf(id: string): Readonly<Slot> | undefined {
+      return entries.get(id);
+    },
+
     /** An incident's lookup keys as indexed (strings the index already holds), or undefined when not cached. */
     lookupKeysOf(id: string): ReadonlySet<string> | undefined {
       return indexed.get(id);
     },
 
-    /** The incidents a post could join, each once (a superset: `correlate` decides). */
-    candidates(probe: CandidateProbe, keys: readonly string[] = probeLookupKeys(probe, localityPattern)): CachedIncident[] {
-      const hits: Array<Set<{ entry: CachedIncident }>> = [];
+    /**
+     * The incidents a post could join, each once (a superset: `correlate` decides). With `packed`,
+     * their `packMatch` data (in `vocabulary`) is pushed onto it at the same positions.
+     */
+    candidates(
+      probe: CandidateProbe,
+      keys: readonly string[] = probeLookupKeys(probe, localityPattern),
+      packed?: Array<readonly number[] | undefined>,
+    ): CachedIncident[] {
+      const hits: Array<Set<Slot>> = [];
       for (const key of keys) {
         const ids = index.get(key);
         if (ids && ids.size > 0) hits.push(ids);
@@ -298,15 +327,19 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
       const result: CachedIncident[] = [];
       // Most posts hit one key (their locality, or their county): nothing to deduplicate then.
       if (hits.length === 1) {
-        for (const slot of hits[0]!) result.push(slot.entry);
+        for (const slot of hits[0]!) {
+          result.push(slot.entry);
+          packed?.push(slot.packed);
+        }
         return result;
       }
-      const seen = new Set<{ entry: CachedIncident }>();
+      const seen = new Set<Slot>();
       for (const slots of hits) {
         for (const slot of slots) {
           if (seen.has(slot)) continue;
           seen.add(slot);
           result.push(slot.entry);
+          packed?.push(slot.packed);
         }
       }
       return result;
@@ -330,6 +363,7 @@ export function createCorrelationCache(options: CorrelationCacheOptions = {}) {
       entries.clear();
       index.clear();
       indexed.clear();
+      vocabulary = new MatchVocabulary(localityPattern);
       epoch = -1;
       coveredSince = Infinity;
     },

@@ -1,6 +1,6 @@
 import type { Classification, IncidentEvent, IncidentEventKind, IncidentSnapshot, Post } from '@huiying/contracts';
 import type { Queryable } from '@huiying/outbox';
-import { addFingerprint, boundedFingerprints, correlate, incidentKindOf, openIncidentView, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
+import { addFingerprint, boundedFingerprints, correlateAmong, incidentKindOf, openIncidentView, repostFingerprint, type CorrelationPolicy, type OpenIncident } from './correlation';
 import {
   candidateProbe,
   DEFAULT_CANDIDATE_LIMIT,
@@ -18,7 +18,7 @@ import {
   type CorrelationCache,
 } from './correlation-cache';
 import {
-  enqueueIncidentEvents,
+  enqueueBuiltIncidentEvents,
   insertLinksAndHistory,
   insertOpenedIncidents,
   insertSchemeMatches,
@@ -130,14 +130,54 @@ async function correlateBatch(sent: InFlight, items: readonly ClassifiedPost[], 
   if (items.length === 0) return outcomes;
   const { policy, now } = options;
   const at = now.toISOString();
-  if (items.some((i) => incidentKindOf(i.classification))) void sent.query('SELECT pg_advisory_xact_lock($1)', [CORRELATION_LOCK]);
+  const incidentPosts = items.flatMap((item, index) => (incidentKindOf(item.classification) ? [index] : []));
+  if (incidentPosts.length > 0) void sent.query('SELECT pg_advisory_xact_lock($1)', [CORRELATION_LOCK]);
 
   // Redeliveries: a message id seen before (or twice in this batch) changes nothing.
-  const { rows: marked } = await sent.query<{ message_id: string }>(
+  const marking = sent.query<{ message_id: string }>(
     `INSERT INTO processed_messages (consumer, message_id) SELECT $1, unnest($2::text[])
      ON CONFLICT (consumer, message_id) DO NOTHING RETURNING message_id`,
     [options.consumer, items.map((i) => i.messageId)],
   );
+
+  // What deciding needs is worked out, and read, for every flagged post while the server takes
+  // the lock and marks the messages (a redelivered one only costs its share of the work).
+  const fingerprints = new Map<number, { fingerprint: string | null }>();
+  const probes = new Map<number, CandidateProbe>();
+  for (const index of incidentPosts) {
+    const known = { fingerprint: repostFingerprint(items[index]!.post.text, policy.fingerprintMinChars) };
+    fingerprints.set(index, known);
+    const probe = candidateProbe(index, items[index]!.post, items[index]!.classification, policy, known);
+    if (probe) probes.set(index, probe);
+  }
+  const probeKeys = new Map([...probes].map(([index, probe]) => [index, probeLookupKeys(probe, policy.localityPattern)]));
+  const links = incidentPosts.length === 0 ? undefined : sent.query<{ post_id: string; incident_id: string }>(
+    `SELECT post_id, incident_id FROM incident_posts WHERE post_id = ANY($1)`,
+    [incidentPosts.map((i) => items[i]!.post.id)],
+  );
+  const cache = options.cache;
+  /** A post's candidates, their `packMatch` data pushed onto `packed` at the same positions. */
+  let candidatesOf: ((index: number, packed: Array<readonly number[] | undefined>) => CachedIncident[]) | undefined;
+  const reading = incidentPosts.length === 0 ? undefined : sent.add((async () => {
+    if (cache) {
+      const earliest = [...probes.values()].reduce((min, p) => (p.since < min ? p.since : min), '9999');
+      await cache.sync(sent, earliest === '9999' ? at : earliest);
+      candidatesOf = (index, packed) => {
+        const probe = probes.get(index);
+        return probe ? cache.candidates(probe, probeKeys.get(index), packed) : [];
+      };
+    } else {
+      const ids = await findCandidateIds(sent, [...probes.values()], options.candidateLimit ?? DEFAULT_CANDIDATE_LIMIT);
+      const loaded = new Map((await loadIncidentRows(sent, [...new Set([...ids.values()].flat())])).map((r) => [r.id, cachedIncidentOf(r)]));
+      candidatesOf = (index, packed) => {
+        const found = (ids.get(index) ?? []).map((id) => loaded.get(id)!).filter(Boolean);
+        for (const _ of found) packed.push(undefined);
+        return found;
+      };
+    }
+  })());
+
+  const { rows: marked } = await marking;
   const fresh = new Set(marked.map((r) => r.message_id));
   const todo: number[] = [];
   items.forEach((item, index) => {
@@ -158,40 +198,11 @@ async function correlateBatch(sent: InFlight, items: readonly ClassifiedPost[], 
     });
   }
 
-  const flagged = todo.filter((i) => incidentKindOf(items[i]!.classification));
+  const flagged = todo.filter((i) => fingerprints.has(i));
   const flaggedSet = new Set(flagged);
   for (const i of todo) if (!flaggedSet.has(i)) outcomes[i] = { outcome: 'stored' };
 
-  // What deciding needs goes first; the posts are stored behind it, while the batch decides.
-  const fingerprints = new Map<number, { fingerprint: string | null }>();
-  const probes = new Map<number, CandidateProbe>();
-  for (const index of flagged) {
-    const known = { fingerprint: repostFingerprint(items[index]!.post.text, policy.fingerprintMinChars) };
-    fingerprints.set(index, known);
-    const probe = candidateProbe(index, items[index]!.post, items[index]!.classification, policy, known);
-    if (probe) probes.set(index, probe);
-  }
-  const probeKeys = new Map([...probes].map(([index, probe]) => [index, probeLookupKeys(probe, policy.localityPattern)]));
-  const links = flagged.length === 0 ? undefined : sent.query<{ post_id: string; incident_id: string }>(
-    `SELECT post_id, incident_id FROM incident_posts WHERE post_id = ANY($1)`,
-    [flagged.map((i) => items[i]!.post.id)],
-  );
-  const cache = options.cache;
-  let candidatesOf: ((index: number) => CachedIncident[]) | undefined;
-  const reading = flagged.length === 0 ? undefined : sent.add((async () => {
-    if (cache) {
-      const earliest = [...probes.values()].reduce((min, p) => (p.since < min ? p.since : min), '9999');
-      await cache.sync(sent, earliest === '9999' ? at : earliest);
-      candidatesOf = (index) => {
-        const probe = probes.get(index);
-        return probe ? cache.candidates(probe, probeKeys.get(index)) : [];
-      };
-    } else {
-      const ids = await findCandidateIds(sent, [...probes.values()], options.candidateLimit ?? DEFAULT_CANDIDATE_LIMIT);
-      const loaded = new Map((await loadIncidentRows(sent, [...new Set([...ids.values()].flat())])).map((r) => [r.id, cachedIncidentOf(r)]));
-      candidatesOf = (index) => (ids.get(index) ?? []).map((id) => loaded.get(id)!).filter(Boolean);
-    }
-  })());
+  // The posts are stored behind the reads, while the batch decides.
   sent.add(upsertPosts(sent, todo.map((i) => items[i]!)));
   sent.add(insertSchemeMatches(sent, matches, at));
   if (flagged.length === 0) return sent.settled(outcomes);
@@ -216,7 +227,7 @@ async function correlateBatch(sent: InFlight, items: readonly ClassifiedPost[], 
       guarded,
       insertOpenedIncidents(sent, list.filter((w) => w.loadedUpdatedAt === null).map((w) => writeOf(w, ''))),
       insertLinksAndHistory(sent, decided.history, at, options.actor),
-      enqueueIncidentEvents(sent, list.map((w) => eventsOf(w, options.actor)).flat(), now),
+      enqueueBuiltIncidentEvents(sent, list.map((w) => eventsOf(w, options.actor)).flat(), now),
     ];
     const logged = recordCorrelationChange(sent, list.map((w) => w.snapshot.id));
     for (const w of writes) sent.add(w);
@@ -311,7 +322,7 @@ function decideBatch(
   classifications: ReadonlyMap<number, Classification>,
   fingerprints: ReadonlyMap<number, { fingerprint: string | null }>,
   linkedBefore: ReadonlyMap<string, string>,
-  candidatesOf: (index: number) => CachedIncident[],
+  candidatesOf: (index: number, packed: Array<readonly number[] | undefined>) => CachedIncident[],
   probeKeys: ReadonlyMap<number, readonly string[]>,
   options: CorrelatePostsOptions,
   cache?: CorrelationCache,
@@ -319,20 +330,30 @@ function decideBatch(
   const { policy, now } = options;
   const linked = new Map(linkedBefore);
   const working = new Map<string, Working>();
+  /** The cached entries of incidents in `working` (and their packed data), and the ids this batch opened. */
+  const shadowed = new Set<CachedIncident>();
+  const shadowedPacked = new Set<readonly number[]>();
+  const shadow = (entry: CachedIncident, packed: readonly number[] | undefined) => {
+    shadowed.add(entry);
+    if (packed) shadowedPacked.add(packed);
+  };
+  const opened = new Set<string>();
   /** Incidents this batch opened or joined: candidates of every later post, whatever the lookup said. */
   const touched = new Set<Working>();
   const history: History[] = [];
   const outcomes = new Map<number, CorrelationOutcome>();
   // The incidents this batch touched, by the same lookup keys as the cache: a post compares
   // itself with those it could join, not with every incident the batch touched.
-  const touchedIndex = new Map<string, Set<Working>>();
+  const touchedIndex = new Map<string, Working[]>();
   /** Per incident, what its keys in the index were computed from. */
   const indexedShape = new Map<Working, { subtype: string | null; counties: readonly string[]; terms: number }>();
+  // Lists, not sets: an incident listed twice under a key (indexed again after its places grew)
+  // is found once all the same (`near` below is a set), at its first place, as a set would keep it.
   const addToIndex = (w: Working, keys: Iterable<string>) => {
     for (const key of keys) {
-      let set = touchedIndex.get(key);
-      if (!set) touchedIndex.set(key, (set = new Set()));
-      set.add(w);
+      const list = touchedIndex.get(key);
+      if (!list) touchedIndex.set(key, [w]);
+      else if (list[list.length - 1] !== w) list.push(w);
     }
   };
   const indexTouched = (w: Working, newFingerprint: string | null) => {
@@ -364,23 +385,42 @@ function decideBatch(
       outcomes.set(index, { outcome: 'already-linked', incidentId: already });
       continue;
     }
-    const found = candidatesOf(index);
-    const candidates: OpenIncident[] = [];
-    for (const c of found) if (!working.has(c.snapshot.id)) candidates.push(c.open);
+    const packedFound: Array<readonly number[] | undefined> = [];
+    const found = candidatesOf(index, packedFound);
+    // The cached ones first, but not those this batch changed (their working copies come next):
+    // told by their packed data or entry, since reading each one's id would cost a visit to
+    // memory per candidate (see packMatch).
+    const candidates: Array<{ open: OpenIncident }> = [];
+    const packed: Array<readonly number[] | undefined> = [];
+    for (let k = 0; k < found.length; k++) {
+      const c = found[k]!;
+      const m = packedFound[k];
+      if (m !== undefined ? shadowedPacked.has(m) : shadowed.has(c)) continue;
+      if (!cache && opened.size > 0 && opened.has(c.snapshot.id)) continue;
+      candidates.push(c);
+      packed.push(m);
+    }
+    const cachedCount = candidates.length;
     const keys = probeKeys.get(index);
     if (keys) {
       const near = new Set<Working>();
       for (const key of keys) for (const w of touchedIndex.get(key) ?? []) near.add(w);
-      for (const w of near) candidates.push(w.open);
+      for (const w of near) {
+        candidates.push(w);
+        packed.push(undefined);
+      }
     }
     const known = fingerprints.get(index)!;
-    const decision = correlate(post, classification, candidates, policy, known);
+    const { decision, winner } = correlateAmong(post, classification, candidates, openOf, policy, {
+      fingerprint: known.fingerprint,
+      packed: cache && { vocabulary: cache.vocabulary, packed },
+    });
     const fingerprint = known.fingerprint;
     let w: Working | undefined;
     let kinds: IncidentEventKind[];
     if (decision.action === 'join') {
       w = working.get(decision.incidentId);
-      const cached = w ? undefined : found.find((c) => c.snapshot.id === decision.incidentId);
+      const cached = w || winner >= cachedCount ? undefined : (candidates[winner] as CachedIncident);
       if (!w && cached) {
         w = {
           snapshot: cached.snapshot,
@@ -397,6 +437,7 @@ function decideBatch(
           loaded: { snapshot: cached.snapshot, subtype: cached.open.subtype, keyTerms: cached.keyTerms.size, fingerprintsChanged: cached.fingerprints.size > policy.maxFingerprints },
         };
         working.set(decision.incidentId, w);
+        shadow(cached, packed[winner]);
       }
     }
     let termsBefore = -1;
@@ -431,6 +472,10 @@ function decideBatch(
         traceId,
       };
       working.set(decision.incidentId, w);
+      opened.add(decision.incidentId);
+      // The same id cached (the same first post, split out and back): the new one replaces it.
+      const slot = cache?.slotOf(decision.incidentId);
+      if (slot) shadow(slot.entry, slot.packed);
     }
     const fingerprintAdded = fingerprint !== null && addFingerprint(w.fingerprints, fingerprint, policy.maxFingerprints);
     if (fingerprintAdded && w.loaded) w.loaded.fingerprintsChanged = true;
@@ -458,6 +503,8 @@ function decideBatch(
   }
   return { touched, history, outcomes };
 }
+
+const openOf = (candidate: { open: OpenIncident }): OpenIncident => candidate.open;
 
 /**
  * One event per kind per incident for the whole batch, carrying the final snapshot: consumers

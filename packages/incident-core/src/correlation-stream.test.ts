@@ -1,5 +1,5 @@
 import type { IncidentSnapshot } from '@huiying/contracts';
-import { correlate, defaultCorrelationPolicy, repostFingerprint, type OpenIncident } from './correlation';
+import { correlate, correlateAmong, defaultCorrelationPolicy, MatchVocabulary, packMatch, repostFingerprint, type CorrelationDecision, type OpenIncident } from './correlation';
 import { generateStream, REPOST_TAIL } from './correlation-stream.fixture';
 import { joinIncident, openIncident } from './lifecycle';
 
@@ -22,6 +22,9 @@ describe.each([20_170_090, 7])('correlating a generated stream of 10,000 posts a
 
   const incidents = new Map<string, { snapshot: IncidentSnapshot; open: OpenIncident; postIds: string[] }>();
   const decisions = new Map<string, string>();
+  const vocabulary = new MatchVocabulary(defaultCorrelationPolicy.localityPattern);
+  let packedCandidates = 0;
+  const packedDiffer: Array<{ postId: string; decision: CorrelationDecision; onPacked: CorrelationDecision }> = [];
   for (const { post, classification } of posts) {
     // As the repository does: open incidents whose newest post is within the window.
     const since = new Date(Date.parse(post.publishedAt) - defaultCorrelationPolicy.windowMs).toISOString();
@@ -29,6 +32,14 @@ describe.each([20_170_090, 7])('correlating a generated stream of 10,000 posts a
     for (const { open } of incidents.values()) if (open.lastPostAt >= since) candidates.push(open);
     const decision = correlate(post, classification, candidates);
     decisions.set(post.id, decision.because);
+    // The same decision on packed match data (how the correlation cache hands candidates over).
+    const packed = candidates.map((c) => packMatch(c, vocabulary));
+    packedCandidates += packed.filter(Boolean).length;
+    const onPacked = correlateAmong(post, classification, candidates, (c) => c, defaultCorrelationPolicy, {
+      fingerprint: repostFingerprint(post.text),
+      packed: { vocabulary, packed },
+    }).decision;
+    if (JSON.stringify(onPacked) !== JSON.stringify(decision)) packedDiffer.push({ postId: post.id, decision, onPacked });
     const now = new Date(post.collectedAt);
     const fingerprint = repostFingerprint(post.text);
     const current = decision.action === 'join' ? incidents.get(decision.incidentId) : undefined;
@@ -72,6 +83,11 @@ describe.each([20_170_090, 7])('correlating a generated stream of 10,000 posts a
     expect(events.filter((e) => e.crowded).length).toBeGreaterThan(20);
     expect(posts.filter((p) => p.classification.counties.length === 0 && !p.classification.keyTerms.some((t) => /镇|乡$/.test(t))).length).toBeGreaterThan(100);
     expect(posts.filter((p) => /^(转发|【转】|扩散)|\/\/@/.test(p.post.text)).length).toBeGreaterThan(4000);
+  });
+
+  it('decides every post the same on packed match data as on the incidents’ fields', () => {
+    expect(packedCandidates).toBeGreaterThan(100_000);
+    expect(packedDiffer.slice(0, 5)).toEqual([]);
   });
 
   it('opens exactly 200 incidents', () => {

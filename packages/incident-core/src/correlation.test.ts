@@ -1,5 +1,16 @@
 import type { Classification } from '@huiying/contracts';
-import { addFingerprint, boundedFingerprints, correlate, defaultCorrelationPolicy, incidentIdFor, repostFingerprint, type OpenIncident } from './correlation';
+import {
+  addFingerprint,
+  boundedFingerprints,
+  correlate,
+  correlateAmong,
+  defaultCorrelationPolicy,
+  incidentIdFor,
+  MatchVocabulary,
+  packMatch,
+  repostFingerprint,
+  type OpenIncident,
+} from './correlation';
 
 const classification = (subtype: string, counties: string[], keyTerms: string[]): Classification => ({
   version: 'test', sentiment: 'negative', departments: [], counties, keyTerms,
@@ -30,6 +41,27 @@ describe('correlate', () => {
     expect(decision.action).toBe(joins ? 'join' : 'open');
     expect(decision.incidentId).toBe(joins ?? incidentIdFor('p1'));
     expect(decision.because).toMatch(because);
+    // The same on packed match data, as the correlation cache hands candidates over.
+    const vocabulary = new MatchVocabulary(defaultCorrelationPolicy.localityPattern);
+    const packed = open.map((o) => packMatch(o, vocabulary));
+    expect(packed.every(Boolean)).toBe(true);
+    const fingerprint = over.text === undefined ? null : repostFingerprint(over.text);
+    expect(correlateAmong({ ...post, ...over }, c, open, (o) => o, defaultCorrelationPolicy, { fingerprint, packed: { vocabulary, packed } }).decision).toEqual(decision);
+  });
+
+  it('reads the fields of what packed data cannot hold, or of data packed for another pattern', () => {
+    const vocabulary = new MatchVocabulary(defaultCorrelationPolicy.localityPattern);
+    const odd = [incident('a', { fingerprints: ['not-a-fingerprint'] }), incident('b', { lastPostAt: '2025-07-01T10:00:00+08:00' })];
+    expect(odd.map((o) => packMatch(o, vocabulary))).toEqual([undefined, undefined]);
+    const c = classification('landslide', ['文县'], ['文县', '临江镇', '滑坡']);
+    const packed = { vocabulary, packed: odd.map(() => undefined) };
+    expect(correlateAmong(post, c, odd, (o) => o, defaultCorrelationPolicy, { fingerprint: null, packed }).decision).toEqual(correlate(post, c, odd));
+    // A policy whose pattern sees no localities: the town does not veto, the county joins.
+    const policy = { ...defaultCorrelationPolicy, localityPattern: /^$/ };
+    const open = [incident('a')];
+    const decision = correlateAmong(post, c, open, (o) => o, policy, { fingerprint: null, packed: { vocabulary, packed: open.map((o) => packMatch(o, vocabulary)) } }).decision;
+    expect(decision).toEqual(correlate(post, c, open, policy));
+    expect(decision).toMatchObject({ action: 'join', because: expect.stringMatching(/^same county/) });
   });
 
   it('takes its locality pattern from the policy', () => {

@@ -132,66 +132,255 @@ export function correlate(
   /** The post's `repostFingerprint`, when the caller already has it (it hashes the text). */
   known?: { fingerprint: string | null },
 ): CorrelationDecision {
+  return correlateAmong(post, classification, open, itself, policy, known).decision;
+}
+
+const itself = (incident: OpenIncident): OpenIncident => incident;
+
+/** What `correlateAmong` knows of the candidates beyond their fields. */
+export interface PackedCandidates {
+  /** What the packed data is in. */
+  vocabulary: MatchVocabulary;
+  /** `packMatch` of each candidate, at the same index, or undefined: that one is read from its fields. */
+  packed: ReadonlyArray<readonly number[] | undefined>;
+}
+
+/**
+ * `correlate` over candidates of any shape (`openOf` gives each one's fields), with the winner.
+ * With packed data (see `packMatch`), a candidate's fields are read only if it wins: the
+ * correlation cache hands over a hundred incidents for a post naming only a county, and with
+ * 10,000 open incidents their objects and strings are rarely in the CPU cache.
+ */
+export function correlateAmong<T>(
+  post: Pick<Post, 'id' | 'publishedAt'> & Partial<Pick<Post, 'text'>>,
+  classification: Classification,
+  candidates: ReadonlyArray<T>,
+  openOf: (candidate: T) => OpenIncident,
+  policy: CorrelationPolicy = defaultCorrelationPolicy,
+  known?: { fingerprint: string | null; packed?: PackedCandidates | undefined },
+): { decision: CorrelationDecision; /** The index of the candidate joined, -1 when none. */ winner: number } {
   const kind = incidentKindOf(classification);
   const postAt = Date.parse(post.publishedAt);
   const subtype = classification.emergency.subtype;
   // The post's side is computed once; per candidate only lookups, since the repository hands
   // over up to 500 candidates for every flagged post.
   const terms = new Set(classification.keyTerms);
-  const localities = new Set([...terms].filter((t) => policy.localityPattern.test(t)));
+  const localities = new Set<string>();
+  for (const t of terms) if (policy.localityPattern.test(t)) localities.add(t);
   const counties = new Set(classification.counties);
   // Canonical UTC instants (what the repository hands back) compare as strings, which spares a
   // Date.parse per candidate: half the cost of a decision with 500 candidates.
   const earliest = new Date(postAt - policy.windowMs).toISOString();
   const latest = new Date(postAt + policy.windowMs).toISOString();
-  const withinWindow = (at: string): boolean =>
-    isCanonicalInstant(at) ? at >= earliest && at <= latest : Math.abs(postAt - Date.parse(at)) <= policy.windowMs;
   const fingerprint = known ? known.fingerprint : post.text !== undefined ? repostFingerprint(post.text, policy.fingerprintMinChars) : null;
-  // The reason is worded for the winner only: a post may be compared with hundreds of incidents.
-  let best: { incident: OpenIncident; score: number; signal: Signal; sharedLocalities: string[]; overlap: number } | undefined;
-  for (const incident of open) {
-    if (incident.kind !== kind) continue;
-    if (kind === 'emergency' && subtype && incident.subtype && subtype !== incident.subtype) continue;
-    if (!withinWindow(incident.lastPostAt)) continue;
+  const subtypeMatters = kind === 'emergency' && !!subtype;
 
-    let sharedTerms = 0;
-    const sharedLocalities: string[] = localities.size > 0 ? [] : NONE;
-    for (const t of incident.keyTerms) {
-      if (!terms.has(t)) continue;
-      sharedTerms++;
-      if (localities.size > 0 && localities.has(t)) sharedLocalities.push(t);
+  // The post's side in the vocabulary's numbers, for candidates with packed match data. Terms the
+  // vocabulary does not know are in no packed incident: they only count in the union.
+  const vocabulary = known?.packed?.vocabulary;
+  const packedList = known?.packed?.packed;
+  const packed = vocabulary !== undefined && vocabulary.localityPattern === policy.localityPattern && isCanonicalInstant(earliest) && isCanonicalInstant(latest);
+  const earliestMs = Date.parse(earliest);
+  const latestMs = Date.parse(latest);
+  let kindId = -1;
+  let subtypeId = 0;
+  const termIds: number[] = [];
+  const termIsLocality: boolean[] = [];
+  const countyIds: number[] = [];
+  let fpHigh = -1;
+  let fpLow = -1;
+  if (packed) {
+    if (kind) kindId = vocabulary.find(kind);
+    if (subtype) subtypeId = vocabulary.find(subtype);
+    for (const t of terms) {
+      const id = vocabulary.find(t);
+      if (id < 0) continue;
+      termIds.push(id);
+      termIsLocality.push(localities.has(t));
     }
-    if (localities.size > 0 && sharedLocalities.length === 0 && incident.keyTerms.some((t) => policy.localityPattern.test(t))) continue;
+    for (const c of counties) {
+      const id = vocabulary.find(c);
+      if (id >= 0) countyIds.push(id);
+    }
+    if (fingerprint !== null && fingerprint.length === 16) {
+      fpHigh = hexHalf(fingerprint, 0);
+      fpLow = fpHigh >= 0 ? hexHalf(fingerprint, 8) : -1;
+      if (fpLow < 0) fpHigh = -1;
+    }
+  }
+
+  // The reason is worded for the winner only: a post may be compared with hundreds of incidents.
+  let best = -1;
+  let bestScore = 0;
+  let bestSignal: Signal = 'terms';
+  let bestOverlap = 0;
+  for (let k = 0; k < candidates.length; k++) {
+    let sharedTerms = 0;
+    let sharedLocalities = 0;
+    let incidentTerms: number;
     let sharesCounty = false;
-    for (const c of incident.counties) if (counties.has(c)) sharesCounty = true;
-    if (counties.size > 0 && incident.counties.length > 0 && !sharesCounty) continue;
+    let incidentCounties: number;
+    let copied = false;
+    const m = packed ? packedList![k] : undefined;
+    if (m !== undefined && m[0] === vocabulary!.serial + 0.5) {
+      // Packed: the same tests on numbers in one array (see `packMatch` for the layout), without
+      // visiting the incident's strings: with 10,000 open incidents those are rarely in the CPU cache.
+      if (m[2] !== kindId) continue;
+      if (subtypeMatters && m[3] !== 0 && m[3] !== subtypeId) continue;
+      const at = m[1]!;
+      if (at < earliestMs || at > latestMs) continue;
+      let i = 5;
+      incidentTerms = m[i++]!;
+      for (const end = i + incidentTerms; i < end; i++) {
+        const id = m[i];
+        for (let j = 0; j < termIds.length; j++) {
+          if (termIds[j] !== id) continue;
+          sharedTerms++;
+          if (termIsLocality[j]) sharedLocalities++;
+          break;
+        }
+      }
+      if (localities.size > 0 && sharedLocalities === 0 && m[4] === 1) continue;
+      incidentCounties = m[i++]!;
+      for (const end = i + incidentCounties; i < end; i++) if (countyIds.includes(m[i]!)) sharesCounty = true;
+      if (fpHigh >= 0) {
+        const fps = m[i++]!;
+        for (const end = i + 2 * fps; i < end; i += 2) {
+          if (m[i] === fpHigh && m[i + 1] === fpLow) {
+            copied = true;
+            break;
+          }
+        }
+      }
+    } else {
+      const incident = openOf(candidates[k]!);
+      if (incident.kind !== kind) continue;
+      if (subtypeMatters && incident.subtype && subtype !== incident.subtype) continue;
+      const at = incident.lastPostAt;
+      if (isCanonicalInstant(at) ? at < earliest || at > latest : !(Math.abs(postAt - Date.parse(at)) <= policy.windowMs)) continue;
+      incidentTerms = incident.keyTerms.length;
+      for (const t of incident.keyTerms) {
+        if (!terms.has(t)) continue;
+        sharedTerms++;
+        if (localities.has(t)) sharedLocalities++;
+      }
+      if (localities.size > 0 && sharedLocalities === 0 && incident.keyTerms.some((t) => policy.localityPattern.test(t))) continue;
+      incidentCounties = incident.counties.length;
+      for (const c of incident.counties) if (counties.has(c)) sharesCounty = true;
+      copied = fingerprint !== null && incident.fingerprints !== undefined && incident.fingerprints.includes(fingerprint);
+    }
+    if (counties.size > 0 && incidentCounties > 0 && !sharesCounty) continue;
 
     // Key terms of an incident are distinct (the repository keeps them as a set).
-    const union = terms.size + incident.keyTerms.length - sharedTerms;
-    const overlap = terms.size === 0 || incident.keyTerms.length === 0 ? 0 : sharedTerms / union;
+    const union = terms.size + incidentTerms - sharedTerms;
+    const overlap = terms.size === 0 || incidentTerms === 0 ? 0 : sharedTerms / union;
     let signal: Signal;
-    if (fingerprint !== null && incident.fingerprints?.includes(fingerprint)) signal = 'fingerprint';
-    else if (sharedLocalities.length > 0) signal = 'locality';
+    if (copied) signal = 'fingerprint';
+    else if (sharedLocalities > 0) signal = 'locality';
     else if (sharesCounty) signal = 'county';
     else if (overlap >= policy.minTermOverlap) signal = 'terms';
     else continue;
     const score = SIGNAL_SCORE[signal] + overlap;
-    if (!best || score > best.score) best = { incident, score, signal, sharedLocalities, overlap };
+    if (best < 0 || score > bestScore) {
+      best = k;
+      bestScore = score;
+      bestSignal = signal;
+      bestOverlap = overlap;
+    }
   }
-  if (best) {
-    const { incident, signal, overlap } = best;
+  if (best >= 0) {
+    const incident = openOf(candidates[best]!);
     const because =
-      signal === 'fingerprint' ? 'near-duplicate text of a post in it'
-      : signal === 'locality' ? `same locality (${best.sharedLocalities.join('、')}) within the window`
-      : signal === 'county' ? `same county (${[...new Set(incident.counties.filter((c) => counties.has(c)))].join('、')}) within the window`
-      : `key terms overlap ${overlap.toFixed(2)}`;
-    return { action: 'join', incidentId: incident.id, because };
+      bestSignal === 'fingerprint' ? 'near-duplicate text of a post in it'
+      : bestSignal === 'locality' ? `same locality (${incident.keyTerms.filter((t) => terms.has(t) && localities.has(t)).join('、')}) within the window`
+      : bestSignal === 'county' ? `same county (${[...new Set(incident.counties.filter((c) => counties.has(c)))].join('、')}) within the window`
+      : `key terms overlap ${bestOverlap.toFixed(2)}`;
+    return { decision: { action: 'join', incidentId: incident.id, because }, winner: best };
   }
-  return { action: 'open', incidentId: incidentIdFor(post.id), because: 'no open incident about the same event' };
+  return { decision: { action: 'open', incidentId: incidentIdFor(post.id), because: 'no open incident about the same event' }, winner: -1 };
 }
 
-/** Shared by every candidate of a post naming no locality: never written to. */
-const NONE: string[] = [];
+let vocabularies = 0;
+
+/**
+ * Numbers for the strings correlation compares (kinds, subtypes, counties, key terms) of the
+ * incidents one correlation cache holds: a term only ever named by posts gets none, so it grows
+ * with the open incidents' words, and the cache starts a new one whenever it re-reads them all.
+ */
+export class MatchVocabulary {
+  /** Told apart from every other vocabulary: packed data made with another one is not used. */
+  readonly serial = ++vocabularies;
+  private readonly ids = new Map<string, number>();
+  readonly localityPattern: RegExp;
+  constructor(localityPattern: RegExp) {
+    // A global or sticky pattern tests differently each time: such a vocabulary packs nothing.
+    this.localityPattern = localityPattern.global || localityPattern.sticky ? /(?!)/ : localityPattern;
+  }
+  get size(): number {
+    return this.ids.size;
+  }
+  private readonly locality: boolean[] = [false];
+  idOf(word: string): number {
+    let id = this.ids.get(word);
+    if (id === undefined) {
+      this.ids.set(word, (id = this.ids.size + 1));
+      this.locality.push(this.localityPattern.test(word));
+    }
+    return id;
+  }
+  /** Whether the word of this number names a locality (the pattern is tested once per word). */
+  isLocality(id: number): boolean {
+    return this.locality[id] === true;
+  }
+  /** The word's number, or -1 when no packed incident has it. */
+  find(word: string): number {
+    return this.ids.get(word) ?? -1;
+  }
+}
+
+/**
+ * What `correlate` tests of an incident, as numbers in one array: [vocabulary serial + 0.5 (so
+ * the array holds doubles from the start), newest post (ms), kind, subtype (0 = none), names a
+ * locality (0/1), key term count, key terms…, county count, counties…, fingerprint count, each
+ * fingerprint as two 32-bit halves…]. Undefined when the incident does not fit (a newest post
+ * that is not a canonical instant, a fingerprint that is not 16 lower-case hex digits):
+ * `correlateAmong` then reads its fields.
+ */
+export function packMatch(incident: OpenIncident, vocabulary: MatchVocabulary): number[] | undefined {
+  if (!isCanonicalInstant(incident.lastPostAt)) return undefined;
+  const fingerprints = incident.fingerprints ?? [];
+  // A plain array of doubles rather than a typed array, whose elements of this size would live
+  // in a separate allocation: one place less in memory to visit per candidate.
+  const m: number[] = [vocabulary.serial + 0.5, Date.parse(incident.lastPostAt), vocabulary.idOf(incident.kind), incident.subtype ? vocabulary.idOf(incident.subtype) : 0,
+    0, incident.keyTerms.length];
+  for (const t of incident.keyTerms) {
+    const id = vocabulary.idOf(t);
+    if (vocabulary.isLocality(id)) m[4] = 1;
+    m.push(id);
+  }
+  m.push(incident.counties.length);
+  for (const c of incident.counties) m.push(vocabulary.idOf(c));
+  m.push(fingerprints.length);
+  for (const f of fingerprints) {
+    const high = f.length === 16 ? hexHalf(f, 0) : -1;
+    const low = high >= 0 ? hexHalf(f, 8) : -1;
+    if (low < 0) return undefined;
+    m.push(high, low);
+  }
+  return m;
+}
+
+/** Eight lower-case hex digits of `s` from `from` as a number, or -1 (without a slice per half). */
+function hexHalf(s: string, from: number): number {
+  let value = 0;
+  for (let i = from; i < from + 8; i++) {
+    const c = s.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
 
 type Signal = 'fingerprint' | 'locality' | 'county' | 'terms';
 const SIGNAL_SCORE: Record<Signal, number> = { fingerprint: 4, locality: 3, county: 1, terms: 0 };

@@ -98,3 +98,36 @@ describe('a duty officer edits an incident the correlation cache holds', () => {
     expect(await written((next as { incidentId: string }).incidentId)).toEqual({ links: 1, history: 1 });
   });
 });
+
+describe('a redelivered message', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  const now = new Date(base + 2 * 3_600_000);
+
+  beforeAll(async () => {
+    ({ db, drop } = await isolatedDatabase(isolationName('incident_redelivery')));
+  });
+  afterAll(async () => drop());
+
+  it('changes nothing, in the same batch or a later one, while the new ones beside it are correlated', async () => {
+    const cache = createCorrelationCache();
+    const policy = defaultCorrelationPolicy;
+    const first = message('宕昌县哈达铺镇发生泥石流，冲毁多间房屋', 0);
+    const second = message('宕昌县哈达铺镇泥石流现场，救援队已进村', 10);
+    const outcomes = await correlateClassifiedPosts(db, [first, second, first], { policy, now, cache });
+    expect(outcomes.map((o) => o.outcome)).toEqual(['opened', 'joined', 'duplicate']);
+    const id = (outcomes[0] as { incidentId: string }).incidentId;
+
+    const third = message('转发：宕昌县哈达铺镇发生泥石流，冲毁多间房屋', 15);
+    const again = await correlateClassifiedPosts(db, [second, third, first], { policy, now: new Date(now.getTime() + 1_000), cache });
+    expect(again).toEqual([{ outcome: 'duplicate' }, expect.objectContaining({ outcome: 'joined', incidentId: id }), { outcome: 'duplicate' }]);
+
+    const { rows } = await db.query<{ links: number; history: number; posts: number }>(
+      `SELECT (SELECT count(*) FROM incident_posts WHERE incident_id = $1) AS links,
+              (SELECT count(*) FROM incident_history WHERE incident_id = $1) AS history,
+              (SELECT post_count FROM incidents WHERE id = $1) AS posts`,
+      [id],
+    );
+    expect(rows[0]).toEqual({ links: 3, history: 3, posts: 3 });
+  });
+});

@@ -1,5 +1,5 @@
 import { createMemoryBus, type Bus } from '@huiying/bus';
-import { PostClassifiedMessage, type Classification, type Post } from '@huiying/contracts';
+import { IncidentEventMessage, PostClassifiedMessage, type Classification, type Post } from '@huiying/contracts';
 import { defaultCorrelationPolicy } from '@huiying/incident-core';
 import { classifyLikeTheClassifier, generateStream, REPOST_TAIL } from '@huiying/incident-core/src/correlation-stream.fixture';
 import { createOutboxRelay } from '@huiying/outbox';
@@ -119,6 +119,18 @@ describe('incidents service on PostgreSQL: 10,000 generated posts about 200 even
     expect(Number(byKind.get('opened')!.posts) + Number(byKind.get('updated')!.posts)).toBe(10_000);
     const { rows: pending } = await db.query(`SELECT 1 FROM outbox WHERE published_at IS NULL`);
     expect(pending).toHaveLength(0);
+  });
+
+  it('wrote only events that pass the schema, with nothing beside its fields', async () => {
+    // Correlation enqueues its events without a schema pass (and the relay publishes them without
+    // one): this is what holds them to the contract.
+    const { rows } = await db.query<{ payload: unknown }>(`SELECT payload FROM outbox WHERE type = $1`, [IncidentEventMessage.type]);
+    expect(rows.length).toBeGreaterThan(200);
+    for (const { payload } of rows) {
+      const parsed = IncidentEventMessage.payload.strict().safeParse(payload);
+      if (!parsed.success) throw new Error(`${JSON.stringify(payload).slice(0, 300)}: ${parsed.error.message}`);
+      expect(Object.keys((payload as { incident: object }).incident).sort()).toEqual(Object.keys(IncidentEventMessage.payload.shape.incident.shape).sort());
+    }
   });
 });
 
