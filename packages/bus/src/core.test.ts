@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { retryDelayMs } from './attempts';
 import { deadLetterHeaders, headersToStrings, parseDeadLetter } from './dead-letter';
-import { buildEnvelope, decodeEnvelope, encodeEnvelope } from './envelope-codec';
+import { buildEnvelope, decodeEnvelope, encodeEnvelope, encodeEnvelopeText } from './envelope-codec';
 import { partitionForKey } from './memory/partition';
 import { testMessage } from './test-support/test-messages';
 
@@ -15,6 +15,21 @@ describe('retryDelayMs', () => {
     [0, 100, 100],
   ])('after attempt %i with base %i waits %i ms', (attempt, base, expected) => {
     expect(retryDelayMs(attempt, base)).toBe(expected);
+  });
+});
+
+describe('buildEnvelope', () => {
+  const def = testMessage('t');
+
+  it('stamps each envelope with the time it is given, also when times alternate', () => {
+    const times = ['2026-03-01T08:00:00.000Z', '2026-03-01T08:00:00.000Z', '2026-03-01T08:00:00.001Z', '2026-03-01T08:00:00.000Z'];
+    const stamped = times.map((t) => buildEnvelope(def, { key: 'a', n: 1 }, { key: 'a' }, 'svc', new Date(t)).producedAt);
+    expect(stamped).toEqual(times);
+  });
+
+  it('has the same bytes as text and as a buffer', () => {
+    const envelope = buildEnvelope(def, { key: '文县\u{1F600}', n: 1 }, { key: 'a' }, 'svc', new Date());
+    expect(Buffer.from(encodeEnvelopeText(envelope), 'utf8').equals(encodeEnvelope(envelope))).toBe(true);
   });
 });
 

@@ -30,7 +30,7 @@ export function buildEnvelope<P>(
     version: def.version,
     id: options.id ?? randomUUID(),
     occurredAt: (options.occurredAt ?? now).toISOString(),
-    producedAt: now.toISOString(),
+    producedAt: isoOf(now),
     traceId: options.traceId ?? randomUUID(),
     producer,
     payload,
@@ -42,8 +42,22 @@ export function buildEnvelope<P>(
   return envelope;
 }
 
+let lastMs = NaN;
+let lastIso = '';
+/** `now.toISOString()`, formatted once for the many envelopes of a batch that share `now`. */
+function isoOf(now: Date): string {
+  const ms = now.getTime();
+  if (ms !== lastMs) [lastMs, lastIso] = [ms, now.toISOString()];
+  return lastIso;
+}
+
+/** The bytes of an envelope on the wire, as text (a producer writes it into the record itself). */
+export function encodeEnvelopeText(envelope: Envelope<unknown>): string {
+  return JSON.stringify(envelope);
+}
+
 export function encodeEnvelope(envelope: Envelope<unknown>): Buffer {
-  return Buffer.from(JSON.stringify(envelope), 'utf8');
+  return Buffer.from(encodeEnvelopeText(envelope), 'utf8');
 }
 
 export type Decoded =

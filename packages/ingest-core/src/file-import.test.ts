@@ -47,6 +47,15 @@ describe('readImportFile', () => {
     expect(records[1]?.kind === 'rejected' && records[1].issues[0]?.reason).toMatch(/^invalid JSON/);
   });
 
+  it('dates each record at the time it was read, also when the clock moves between lines', async () => {
+    const clock = [Date.UTC(2026, 10, 26, 1, 0, 0), Date.UTC(2026, 10, 26, 1, 0, 0), Date.UTC(2026, 10, 26, 1, 0, 0, 7), Date.UTC(2026, 10, 26, 1, 0, 0)];
+    const lines = clock.map((_, i) => JSON.stringify({ nativeId: String(i), text: '网传文县滑坡', publishedAt: '2026-11-26 08:00:00' }));
+    const records: ImportRecord[] = [];
+    let tick = 0;
+    for await (const r of readImportFile(Readable.from([lines.join('\n')]), { format: 'jsonl', sourceId: 'drill', now: () => clock[tick++]! })) records.push(r);
+    expect(records.map((r) => r.kind === 'post' && r.post.collectedAt)).toEqual(['2026-11-26T01:00:00Z', '2026-11-26T01:00:00Z', '2026-11-26T01:00:00.007Z', '2026-11-26T01:00:00Z']);
+  });
+
   it('reads CSV with quoted multi-line fields, counts and rejections', async () => {
     const csv = [
       'nativeId,title,text,publishedAt,reposts,likes,extra',

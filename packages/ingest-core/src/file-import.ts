@@ -42,6 +42,14 @@ export function formatFromPath(path: string): ImportFormat | undefined {
   return undefined;
 }
 
+let lastMs = NaN;
+let lastInstant = '';
+/** The collection time of a record; formatted once per millisecond, not once per line. */
+function collectedAtOf(ms: number): string {
+  if (ms !== lastMs) [lastMs, lastInstant] = [ms, formatInstant(ms, 0)];
+  return lastInstant;
+}
+
 function toRecord(candidate: unknown, line: number, raw: string, options: FileImportOptions): ImportRecord {
   const checked = WebhookPost.safeParse(candidate);
   if (!checked.success) {
@@ -58,7 +66,7 @@ function toRecord(candidate: unknown, line: number, raw: string, options: FileIm
   const result = normalisePost(checked.data, {
     sourceId: options.sourceId,
     sourceKind: 'file',
-    collectedAt: formatInstant((options.now ?? Date.now)(), 0),
+    collectedAt: collectedAtOf((options.now ?? Date.now)()),
     defaultOffsetMinutes: options.defaultOffsetMinutes,
   });
   return result.ok
