@@ -103,7 +103,14 @@ export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs =
     try {
       const metadata = await admin.fetchTopicMetadata({ topics });
       const leaderless = metadata.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
-      if (leaderless.length === 0 && metadata.topics.length === topics.length) return;
+      if (leaderless.length === 0 && metadata.topics.length === topics.length) {
+        // The metadata names a leader a moment before that broker serves the partition: a produce
+        // then gets "not the leader" and kafkajs re-sends the whole request, partitions that had
+        // succeeded included (duplicates on the topic). Reading every partition's offsets goes
+        // to the leader itself and fails the same way until it is ready.
+        for (const topic of topics) await admin.fetchTopicOffsets(topic);
+        return;
+      }
       last = `no leader yet for ${leaderless.map((t) => t.name).join(', ') || 'some topics'}`;
     } catch (error) {
       last = (error as Error).message;
