@@ -1,6 +1,8 @@
 import { Classification } from '@huiying/contracts';
 import { createClassifier } from './classifier';
+import { featureBucket } from './features';
 import { ClassifierInputError } from './input';
+import { loadModelFile } from './model-file';
 
 // The real classifier: committed user dictionary, model file and tables.
 const classifier = createClassifier({
@@ -157,6 +159,13 @@ describe('rumour flags', () => {
     const c = classify('网传礼县有人死亡，紧急扩散！！');
     const rules = c.rumor.evidence.map((e) => e.rule);
     expect(rules).toEqual(expect.arrayContaining(['rumor_cue:hearsay', 'rumor_cue:urge_share']));
+    // The weight shown is the model's weight of that cue's rule feature (r5 showed another bucket's).
+    const models = loadModelFile()!;
+    for (const [rule, feature] of [['rumor_cue:hearsay', 'rc:hearsay'], ['rumor_cue:urge_share', 'rc:urge_share']] as const) {
+      const learned = models.rumor.weights[featureBucket('r', feature, models.featureBits)]!;
+      expect(learned).not.toBe(0);
+      expect(c.rumor.evidence.find((e) => e.rule === rule)?.weight).toBeCloseTo(learned, 2);
+    }
   });
 });
 

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { type LevelThresholds } from './consequences';
 import { createEmergencyRules, emergencyRuleEvidence, type EmergencyFindings } from './emergency-rules';
 import type { SubtypeEntry } from './emergency-lexicon';
-import { createScratch, extractTextFeatures, featureBucket, setRuleFeatures } from './features';
+import { appendOpeningFeatures, createScratch, extractTextFeatures, featureBucket, setRuleFeatures } from './features';
 import { DEFAULT_MAX_CHARS, normalizeText } from './input';
-import { createTopFeatures, findTopFeatures, interleaveWeights, logitWithTextSum, pairedTextSums, sigmoid, type LinearModel } from './linear-model';
+import { createTopFeatures, findTopFeatures, interleaveWeights, logitWithTextSum, openingSum, pairedTextSums, sigmoid, type LinearModel } from './linear-model';
 import { loadModelFile, type LoadedModels } from './model-file';
 import { createRouter, loadDefaultRegion, loadDefaultRoutingTable, type Region, type RoutingTopic } from './routing';
 import { createRumorRules, rumorCueEvidence, type RegistryClaim, type RumorFindings } from './rumor-rules';
@@ -48,7 +48,7 @@ export interface Analysis {
 }
 
 /** Bump when a rule, lexicon or decision changes what the classifier says. */
-export const RULES_REVISION = 'r5';
+export const RULES_REVISION = 'r6';
 const PACKAGE_VERSION = '0.1.0';
 
 export interface ClassifierOptions {
@@ -123,7 +123,8 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     const textLength = extractTextFeatures(text, tokens, bits, scratch);
     const ef = setRuleFeatures(emergency.features, textLength, bits, scratch);
     const emergencyFeatures = Int32Array.from(ef.indices.subarray(0, ef.length));
-    const rf = setRuleFeatures(rumor.features, textLength, bits, scratch);
+    const rumorTextLength = appendOpeningFeatures(textLength, scratch);
+    const rf = setRuleFeatures(rumor.features, rumorTextLength, bits, scratch);
     return {
       text,
       tokens,
@@ -132,7 +133,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
       emergencyFeatures,
       emergencyTextLength: textLength,
       rumorFeatures: Int32Array.from(rf.indices.subarray(0, rf.length)),
-      rumorTextLength: textLength,
+      rumorTextLength,
       counties,
     };
   }
@@ -155,6 +156,17 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     return w;
   }
 
+  // The same per evidence line's rule name, so a post builds no feature name to look it up.
+  const evidenceWeights = new Map<LinearModel, Map<string, number>>();
+  function evidenceWeight(model: LinearModel | undefined, evidenceRule: string, featureOf: (rule: string) => string): number {
+    if (!model) return 0;
+    let cache = evidenceWeights.get(model);
+    if (!cache) evidenceWeights.set(model, (cache = new Map()));
+    let w = cache.get(evidenceRule);
+    if (w === undefined) cache.set(evidenceRule, (w = ruleWeight(model, featureOf(evidenceRule))));
+    return w;
+  }
+
   function classify(input: ClassifyInput): Classification {
     const text = textOf(input);
     // Segment once, scan once: the tokens feed both models, the matches every rule.
@@ -168,9 +180,11 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
 
     // Emergency: the model's probability, rescaled so 0.5 is its tuned threshold; the rules
     // decide category, subtype, level, and veto drills, forecasts and the like.
-    const emEvidence: Evidence[] = emergencyRuleEvidence(em).map((e) =>
-      e.rule.startsWith('suppressor:') || e.rule === 'fact_cue' ? { ...e, weight: ruleWeight(models?.emergency, e.rule === 'fact_cue' ? 'fact' : `sup:${e.rule.slice(11)}`) } : e,
-    );
+    // The lines are fresh objects: their weights are set in place (no copies per post).
+    const emEvidence: Evidence[] = emergencyRuleEvidence(em);
+    for (const e of emEvidence) {
+      if (e.rule.startsWith('suppressor:') || e.rule === 'fact_cue') e.weight = evidenceWeight(models?.emergency, e.rule, emergencyFeatureOf);
+    }
     let emScore: number;
     if (models) {
       const f = setRuleFeatures(em.features, textLength, bits, scratch);
@@ -201,15 +215,19 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     }
 
     // Rumour: model + cues, then the registry and source credibility with stated weights.
-    const ruEvidence: Evidence[] = rumorCueEvidence(ru).map((e) => ({ ...e, weight: ruleWeight(models?.rumor, `rc:${e.rule.slice(11)}`) }));
+    const ruEvidence: Evidence[] = rumorCueEvidence(ru);
+    for (const e of ruEvidence) e.weight = evidenceWeight(models?.rumor, e.rule, rumorFeatureOf);
     let z = 0;
     if (models) {
-      const f = setRuleFeatures(ru.features, textLength, bits, scratch);
-      z = logitWithTextSum(models.rumor, sums[1]!, f) - logitOf(models.rumor.threshold);
+      // The rumour model also reads how the post opens (features.ts, r6).
+      const rumorTextLength = appendOpeningFeatures(textLength, scratch);
+      const f = setRuleFeatures(ru.features, rumorTextLength, bits, scratch);
+      const textSum = sums[1]! + openingSum(interleaved!, scratch.buf, textLength, rumorTextLength);
+      z = logitWithTextSum(models.rumor, textSum, f) - logitOf(models.rumor.threshold);
       if (z >= 0) {
         ruEvidence.unshift({
           rule: 'model:rumor',
-          terms: explain(1, text, tokens, textLength),
+          terms: explain(1, text, tokens, rumorTextLength),
           weight: round(z),
           note: 'logistic model over jieba tokens and character bigrams',
         });
@@ -234,7 +252,10 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
 
     const sent = sentiment.fromMatches(matches);
     // The county a town resolves to comes first: posts naming 碧口镇 and 文县 share a key term.
-    const keyTerms = [...new Set([...routing.counties, ...routing.places, ...em.eventTerms])].slice(0, 12);
+    const keyTerms: string[] = [];
+    for (const list of [routing.counties, routing.places, em.eventTerms]) {
+      for (const t of list) if (keyTerms.length < 12 && !keyTerms.includes(t)) keyTerms.push(t);
+    }
     // Built to the schema's type; not re-parsed per post (zod cost ~as much as the rules), the
     // tests validate the output against the schema instead.
     const result: Classification = {
@@ -268,6 +289,17 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
  */
 export function isLocalEvent(em: EmergencyFindings, counties: readonly string[]): boolean {
   return em.subtype !== null && em.eventWeight >= 0.9 && ((em.factTerms.length > 0 && counties.length > 0) || em.consequences.deaths + em.consequences.missing > 0);
+}
+
+/** The rule feature an emergency evidence line's weight is read from. */
+function emergencyFeatureOf(rule: string): string {
+  return rule === 'fact_cue' ? 'fact' : `sup:${rule.slice(11)}`;
+}
+
+const RUMOR_CUE_PREFIX = 'rumor_cue:';
+/** The rule feature a rumour cue line's weight is read from (`rumor_cue:hearsay` → `rc:hearsay`). */
+function rumorFeatureOf(rule: string): string {
+  return `rc:${rule.slice(RUMOR_CUE_PREFIX.length)}`;
 }
 
 function logitOf(p: number): number {

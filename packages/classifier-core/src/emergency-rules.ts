@@ -58,6 +58,9 @@ export interface EmergencyRules {
   readonly levelThresholds: LevelThresholds;
 }
 
+/** Read only: the subtypes of a post naming no event word (most posts). */
+const NO_SUBTYPES: Map<SubtypeEntry, string[]> = new Map();
+
 export function createEmergencyRules(opts: EmergencyRuleOptions = {}): EmergencyRules {
   const subtypes = opts.subtypes ?? DEFAULT_SUBTYPES;
   const lists: EmergencyLists = {
@@ -69,8 +72,9 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
   const levelThresholds = opts.levelThresholds ?? DEFAULT_LEVEL_THRESHOLDS;
 
   function fromMatches(text: string, matches: ScanResult<EmergencyLists>): EmergencyFindings {
-      const bySubtype = new Map<SubtypeEntry, string[]>();
       const eventMatches: TermMatch<SubtypeEntry>[] = matches.events;
+      // Most posts name no event: no map built for them (allocation is what the cut pays for).
+      const bySubtype: Map<SubtypeEntry, string[]> = eventMatches.length > 0 ? new Map() : NO_SUBTYPES;
       for (const m of eventMatches) {
         const terms = bySubtype.get(m.value) ?? [];
         if (!terms.includes(m.term)) terms.push(m.term);
@@ -88,7 +92,7 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
           eventTerms = terms;
         }
       }
-      const factTerms = [...new Set(matches.facts.map((m) => m.term))];
+      const factTerms = matches.facts.length > 0 ? [...new Set(matches.facts.map((m) => m.term))] : [];
       const suppressed = new Map<string, string[]>();
       const suppressorMatches = matches.suppressors;
       for (const m of suppressorMatches) {
@@ -135,6 +139,7 @@ function findVetoes(
   suppressorMatches: ReadonlyArray<{ index: number; term: string; value: string }>,
 ): Map<string, string[]> {
   const vetoes = new Map<string, string[]>();
+  if (suppressorMatches.length === 0) return vetoes;
   const relevant = suppressorMatches.filter((m) => VETO_SET.has(m.value));
   if (relevant.length === 0) return vetoes;
   const ends: number[] = [];

@@ -63,22 +63,6 @@ export function createTopFeatures(k: number): TopFeatures {
   return { k, feature: new Int32Array(2 * k), weight: new Float64Array(2 * k), count: new Int32Array(2) };
 }
 
-function offer(top: TopFeatures, m: number, i: number, w: number): void {
-  const k = top.k;
-  const base = m * k;
-  const count = top.count[m]!;
-  if (count === k && w <= top.weight[base + k - 1]!) return;
-  let at = count === k ? k - 1 : count;
-  if (count < k) top.count[m] = count + 1;
-  while (at > 0 && top.weight[base + at - 1]! < w) {
-    top.weight[base + at] = top.weight[base + at - 1]!;
-    top.feature[base + at] = top.feature[base + at - 1]!;
-    at--;
-  }
-  top.weight[base + at] = w;
-  top.feature[base + at] = i;
-}
-
 /** Sums of both models' weights over the text features [0, textLength), into `out`. */
 export function pairedTextSums(
   weights: InterleavedWeights,
@@ -98,6 +82,14 @@ export function pairedTextSums(
   out[1] = b * weights.scale[1];
 }
 
+/** The rumour model's weight sum over indices [from, to): its own text features (the opening ones). */
+export function openingSum(weights: InterleavedWeights, indices: Int32Array, from: number, to: number): number {
+  const q = weights.q;
+  let b = 0;
+  for (let i = from; i < to; i++) b += q[(indices[i]! << 1) + 1]!;
+  return b * weights.scale[1];
+}
+
 /**
  * The top text features of model `m` (0 emergency, 1 rumour), for a flagged post only: most
  * posts are not flagged, and the second pass reads weights the sum just brought into cache.
@@ -110,12 +102,30 @@ export function findTopFeatures(
   top: TopFeatures,
 ): void {
   const q = weights.q;
-  const scale = weights.scale[m];
-  top.count[m] = 0;
+  const k = top.k;
+  const base = m * k;
+  const weight = top.weight;
+  const feature = top.feature;
+  // Compared as the int16 weights (the scale is positive, so the order is the same); `floor` is
+  // what a weight must beat: 0 until k are kept, then the kth largest. Ties keep the earlier one.
+  let count = 0;
+  let floor = 0;
   for (let i = 0; i < textLength; i++) {
     const w = q[(indices[i]! << 1) + m]!;
-    if (w > 0) offer(top, m, i, w * scale);
+    if (w <= floor) continue;
+    let at = count === k ? k - 1 : count++;
+    while (at > 0 && weight[base + at - 1]! < w) {
+      weight[base + at] = weight[base + at - 1]!;
+      feature[base + at] = feature[base + at - 1]!;
+      at--;
+    }
+    weight[base + at] = w;
+    feature[base + at] = i;
+    if (count === k) floor = weight[base + k - 1]!;
   }
+  top.count[m] = count;
+  const scale = weights.scale[m];
+  for (let j = 0; j < count; j++) weight[base + j] = weight[base + j]! * scale;
 }
 
 /** `logit` given the text features' weight sum already taken (see `pairedTextSums`). */

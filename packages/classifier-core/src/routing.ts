@@ -49,6 +49,9 @@ export const PROVINCES = [
   '河南', '湖北', '湖南', '广东', '广西', '海南', '四川', '贵州', '云南', '西藏', '陕西', '甘肃', '青海', '宁夏', '新疆', '台湾', '香港', '澳门',
 ];
 
+/** Read only: the topics of a post naming none (most posts), without a map built per post. */
+const NO_TOPICS: Map<RoutingTopic, string[]> = new Map();
+
 export interface RoutingFindings {
   departments: string[];
   topics: Array<{ topic: string; terms: string[] }>;
@@ -86,7 +89,7 @@ export function createRouter(table: RoutingTopic[], region: Region): Router {
   const ownScanner = createTermScanner(lists);
 
   function fromMatches(matches: ScanResult<RoutingLists>): RoutingFindings {
-      const byTopic = new Map<RoutingTopic, string[]>();
+      const byTopic: Map<RoutingTopic, string[]> = matches.topics.length > 0 ? new Map() : NO_TOPICS;
       for (const m of matches.topics) {
         const terms = byTopic.get(m.value) ?? [];
         if (!terms.includes(m.term)) terms.push(m.term);
@@ -94,7 +97,8 @@ export function createRouter(table: RoutingTopic[], region: Region): Router {
       }
       const counties: string[] = [];
       const placeNames: string[] = [];
-      const elsewhere = matches.places.some((m) => m.value.kind === 'province');
+      let elsewhere = false;
+      for (const m of matches.places) if (m.value.kind === 'province') elsewhere = true;
       for (const m of matches.places) {
         if (m.value.kind === 'province') continue;
         if (m.value.kind === 'town' && elsewhere) continue;
@@ -107,7 +111,7 @@ export function createRouter(table: RoutingTopic[], region: Region): Router {
       for (const c of counties) departments.push(`${c}${region.countyGovernmentSuffix}`);
       return {
         departments,
-        topics: [...byTopic].map(([row, terms]) => ({ topic: row.topic, terms })),
+        topics: byTopic.size > 0 ? [...byTopic].map(([row, terms]) => ({ topic: row.topic, terms })) : [],
         counties,
         places: placeNames,
       };

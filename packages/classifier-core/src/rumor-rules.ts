@@ -90,9 +90,11 @@ export function createRumorRules(opts: RumorRuleOptions = {}): RumorRules {
         if (!terms.includes(m.term)) terms.push(m.term);
         cueTerms.set(m.value, terms);
       }
-      const features = [...cueTerms.keys()].map((k) => `rc:${k}`);
-      if (/[!！]{2,}/.test(text)) features.push('rc:exclaim2');
-      if (/http|t\.cn/.test(text)) features.push('rc:link');
+      const features: string[] = [];
+      for (const k of cueTerms.keys()) features.push(`rc:${k}`);
+      // includes() before a regex: a normalised post has no ！ (NFKC makes it !).
+      if (text.includes('!!') || (text.includes('！') && /[!！]{2,}/.test(text))) features.push('rc:exclaim2');
+      if (text.includes('http') || text.includes('t.cn')) features.push('rc:link');
       const adjustments: Evidence[] = [];
       let claimId: string | null = null;
 

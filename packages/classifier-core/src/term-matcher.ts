@@ -69,12 +69,72 @@ function contextAllows(e: Entry, text: string, start: number, end: number): bool
   return true;
 }
 
+/**
+ * The trie as numbers, for scanning: node 0 is the root; a node's entries are
+ * ends[endsStart[node], endsStart[node + 1]) in their order; edges sit in one open-addressing
+ * table of [parent · 65536 + code unit, child] pairs. The walk after jieba's cut finds little
+ * in cache, and a probe here reads one line where a Map step read the map, its table and the
+ * node object.
+ */
+interface FlatTrie {
+  endsStart: Int32Array;
+  ends: Entry[];
+  edges: Float64Array;
+  mask: number;
+  shift: number;
+}
+
+function flattenTrie(root: TrieNode): FlatTrie {
+  const nodes: TrieNode[] = [root];
+  for (let k = 0; k < nodes.length; k++) for (const child of nodes[k]!.next.values()) nodes.push(child);
+  const ids = new Map<TrieNode, number>();
+  nodes.forEach((node, id) => ids.set(node, id));
+  const endsStart = new Int32Array(nodes.length + 1);
+  const ends: Entry[] = [];
+  nodes.forEach((node, id) => {
+    endsStart[id] = ends.length;
+    for (const e of node.ends) ends.push(e);
+  });
+  endsStart[nodes.length] = ends.length;
+  let slots = 16;
+  while (slots < 4 * nodes.length) slots *= 2;
+  const trie: FlatTrie = {
+    endsStart,
+    ends,
+    edges: new Float64Array(2 * slots),
+    mask: slots - 1,
+    shift: 32 - Math.log2(slots),
+  };
+  nodes.forEach((node, parent) => {
+    for (const [c, child] of node.next) {
+      const key = parent * 0x10000 + c + 1;
+      let slot = edgeSlot(trie, parent, c);
+      while (trie.edges[2 * slot] !== 0) slot = (slot + 1) & trie.mask;
+      trie.edges[2 * slot] = key;
+      trie.edges[2 * slot + 1] = ids.get(child)!;
+    }
+  });
+  return trie;
+}
+
+function edgeSlot(trie: FlatTrie, parent: number, c: number): number {
+  return (Math.imul(parent, 0x9e3779b1) ^ Math.imul(c, 0x85ebca6b)) >>> trie.shift;
+}
+
+/** The child of `parent` by code unit `c`, or −1. */
+function childOf(trie: FlatTrie, parent: number, c: number): number {
+  const key = parent * 0x10000 + c + 1;
+  const edges = trie.edges;
+  for (let slot = edgeSlot(trie, parent, c); ; slot = (slot + 1) & trie.mask) {
+    const k = edges[2 * slot]!;
+    if (k === key) return edges[2 * slot + 1]!;
+    if (k === 0) return -1;
+  }
+}
+
 export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
   const names = Object.keys(lists) as Array<keyof L & string>;
   const root: TrieNode = { next: new Map(), ends: [] };
-  // The first step indexed by code unit: most characters start no term, and an array read is
-  // cheaper than a map look-up on the path every character takes.
-  const first: Array<TrieNode | undefined> = new Array<TrieNode | undefined>(0x10000).fill(undefined);
   names.forEach((name, list) => {
     const seen = new Set<string>();
     for (const e of lists[name]!) {
@@ -93,7 +153,6 @@ export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
         }
         node = child;
       }
-      first[term.charCodeAt(0)] = root.next.get(term.charCodeAt(0));
       node.ends.push({
         list,
         term,
@@ -110,7 +169,11 @@ export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
   // and small ones stay in cache beside jieba's dictionary.
   const pairs = new Int32Array(1 << 11);
   const singles = new Int32Array(1 << 11);
+  // Characters that start some term: two thirds of a post's characters start none, and one bit
+  // turns them away before the pair is hashed.
+  const starts = new Int32Array(1 << 11);
   const addPairs = (node: TrieNode, c1: number) => {
+    starts[c1 >>> 5]! |= 1 << (c1 & 31);
     if (node.ends.length > 0) singles[c1 >>> 5]! |= 1 << (c1 & 31);
     for (const c2 of node.next.keys()) {
       const h = pairHash(c1, c2);
@@ -119,11 +182,15 @@ export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
   };
   for (const [c1, node] of root.next) addPairs(node, c1);
   const passes = (text: string, i: number, c1: number): boolean => {
-    if ((singles[c1 >>> 5]! & (1 << (c1 & 31))) !== 0) return true;
+    const bit = 1 << (c1 & 31);
+    if ((starts[c1 >>> 5]! & bit) === 0) return false;
+    if ((singles[c1 >>> 5]! & bit) !== 0) return true;
     if (i + 1 >= text.length) return false;
     const h = pairHash(c1, text.charCodeAt(i + 1));
     return (pairs[h >>> 5]! & (1 << (h & 31))) !== 0;
   };
+  const trie = flattenTrie(root);
+  const { endsStart, ends } = trie;
   const n = names.length;
   // Per scan: where each list may match next, and its best (longest) match at this position.
   const nextFree = new Int32Array(n);
@@ -132,19 +199,21 @@ export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
 
   return {
     scan(text) {
-      const out: TermMatch<unknown>[][] = names.map(() => []);
+      const out: TermMatch<unknown>[][] = [];
+      for (let l = 0; l < n; l++) out.push([]);
       nextFree.fill(0);
       const len = text.length;
       for (let i = 0; i < len; i++) {
         const c1 = text.charCodeAt(i);
         // The pair gate first: it turns away most characters, including most that start a term.
         if (!passes(text, i, c1)) continue;
-        let node: TrieNode | undefined = first[c1];
-        if (node === undefined) continue;
+        let node = childOf(trie, 0, c1);
+        if (node < 0) continue;
         let touched = false;
         // `node` holds the terms text[i, end) spells.
         for (let end = i + 1; ; end++) {
-          for (const e of node.ends) {
+          for (let k = endsStart[node]!, last = endsStart[node + 1]!; k < last; k++) {
+            const e = ends[k]!;
             if (nextFree[e.list]! > i || !contextAllows(e, text, i, end)) continue;
             // Deeper nodes come later, so the last allowed entry of a list is its longest.
             best[e.list] = e;
@@ -152,8 +221,8 @@ export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
             touched = true;
           }
           if (end >= len) break;
-          node = node.next.get(text.charCodeAt(end));
-          if (node === undefined) break;
+          node = childOf(trie, node, text.charCodeAt(end));
+          if (node < 0) break;
         }
         if (!touched) continue;
         for (let l = 0; l < n; l++) {
@@ -165,7 +234,7 @@ export function createTermScanner<L extends Lists>(lists: L): TermScanner<L> {
         }
       }
       const result = {} as Record<string, TermMatch<unknown>[]>;
-      names.forEach((name, l) => (result[name] = out[l]!));
+      for (let l = 0; l < n; l++) result[names[l]!] = out[l]!;
       return result as ScanResult<L>;
     },
   };
