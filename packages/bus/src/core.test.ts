@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { retryDelayMs } from './attempts';
+import { getEventListeners } from 'node:events';
+import { retryDelayMs, untilSettledOrAbandoned } from './attempts';
 import { deadLetterHeaders, headersToStrings, parseDeadLetter } from './dead-letter';
 import { buildEnvelope, decodeEnvelope, encodeEnvelope, encodeEnvelopeText } from './envelope-codec';
 import { partitionForKey } from './memory/partition';
@@ -15,6 +16,25 @@ describe('retryDelayMs', () => {
     [0, 100, 100],
   ])('after attempt %i with base %i waits %i ms', (attempt, base, expected) => {
     expect(retryDelayMs(attempt, base)).toBe(expected);
+  });
+});
+
+describe('untilSettledOrAbandoned', () => {
+  it('leaves nothing on the shutdown signal once a handler settled (one per message, for the life of the consumer)', async () => {
+    const shutdown = new AbortController();
+    for (let i = 0; i < 1000; i++) {
+      expect(await untilSettledOrAbandoned(Promise.resolve(i), shutdown.signal)).toEqual({ done: true, value: i });
+      await expect(untilSettledOrAbandoned(Promise.reject(new Error(`failed ${i}`)), shutdown.signal)).rejects.toThrow(`failed ${i}`);
+    }
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('gives up on a handler that is still running when the consumer abandons it, and at once when it already has', async () => {
+    const shutdown = new AbortController();
+    const stuck = untilSettledOrAbandoned(new Promise(() => undefined), shutdown.signal);
+    shutdown.abort();
+    expect(await stuck).toEqual({ done: false });
+    expect(await untilSettledOrAbandoned(new Promise(() => undefined), shutdown.signal)).toEqual({ done: false });
   });
 });
 

@@ -13,7 +13,7 @@ async function settle(handler: MessageHandler, maxAttempts = 3) {
     maxAttempts,
     retryBaseMs: 200,
     wait: async (ms) => (waits.push(ms), true),
-    abandoned: new Promise(() => undefined),
+    abandoned: new AbortController().signal,
     logger: pino({ level: 'silent' }),
   });
   return { verdict, waits };

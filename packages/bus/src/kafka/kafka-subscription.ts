@@ -1,7 +1,7 @@
 import { deadLetterTopic, type MessageDef } from '@huiying/contracts';
 import type { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { retryDelayMs, runAttempts, type Verdict } from '../attempts';
+import { retryDelayMs, runAttempts, untilSettledOrAbandoned, type Verdict } from '../attempts';
 import { deadLetterHeaders, headersToStrings } from '../dead-letter';
 import { decodeEnvelope } from '../envelope-codec';
 import { explainKafkaError } from './kafka-errors';
@@ -54,8 +54,9 @@ export async function startKafkaSubscription(
   const gather = acrossPartitions && batchHandler ? createRunGatherer(batchHandler, maxBatchSize, serially) : undefined;
 
   let stopping = false;
-  let abandon: () => void = () => undefined;
-  const abandoned = new Promise<void>((resolve) => (abandon = resolve));
+  const abandonment = new AbortController();
+  const abandoned = abandonment.signal;
+  const abandon = () => abandonment.abort();
   const sleepers = new Set<() => void>();
 
   /** Sleeps unless stopping; false when a stop cut it short (the message is then left uncommitted). */
@@ -192,8 +193,8 @@ export async function startKafkaSubscription(
     try {
       const running = Promise.resolve().then(() => (gather ? gather(deliveries) : batchHandler(deliveries)));
       running.catch(() => undefined);
-      const settled = await Promise.race([running.then(() => true), abandoned.then(() => false)]);
-      return settled ? 'settled' : 'abandoned';
+      const settled = await untilSettledOrAbandoned(running, abandoned);
+      return settled.done ? 'settled' : 'abandoned';
     } catch (error) {
       logger.warn({ err: error, topic, partition, messages: messages.length }, 'batch handler failed; handling the run one message at a time');
       return 'failed';

@@ -1,6 +1,6 @@
 import { deadLetterTopic, TopicSpecs, type MessageDef } from '@huiying/contracts';
 import type { Logger } from 'pino';
-import { runAttempts, type Verdict } from '../attempts';
+import { runAttempts, untilSettledOrAbandoned, type Verdict } from '../attempts';
 import { deadLetterHeaders, parseDeadLetter, rejectedInputHeaders } from '../dead-letter';
 import { buildEnvelope, decodeEnvelope, encodeEnvelope } from '../envelope-codec';
 import {
@@ -53,7 +53,7 @@ interface Member {
   stopping: boolean;
   inFlight: Set<Promise<boolean>>;
   sleepers: Set<() => void>;
-  abandoned: Promise<void>;
+  abandoned: AbortSignal;
   abandon: () => void;
 }
 
@@ -211,7 +211,7 @@ export function createMemoryBus(options: MemoryBusOptions): MemoryBus {
       try {
         const running = Promise.resolve().then(() => batchHandler(deliveries));
         running.catch(() => undefined);
-        const settled = await Promise.race([running.then(() => true), member.abandoned.then(() => false)]);
+        const settled = (await untilSettledOrAbandoned(running, member.abandoned)).done;
         if (!settled) return 0;
         return run.length;
       } catch (error) {
@@ -336,8 +336,9 @@ export function createMemoryBus(options: MemoryBusOptions): MemoryBus {
         defsByTopic.set(def.topic, [...(defsByTopic.get(def.topic) ?? []), def]);
       }
       if (defsByTopic.size === 0) throw new Error(`subscription ${subscription.group} names no messages`);
-      let abandon: () => void = () => undefined;
-      const abandoned = new Promise<void>((resolve) => (abandon = resolve));
+      const abandonment = new AbortController();
+      const abandoned = abandonment.signal;
+      const abandon = () => abandonment.abort();
       const member: Member = {
         subscription,
         defsByTopic,
