@@ -88,6 +88,8 @@ export interface ClockForFiring {
   clock: TrackedClock;
   firedSteps: string[];
   owner: ClockOwner;
+  /** The row version it was read at (`xmin`): `firePreloadedClocks` fires only that version. */
+  version: string;
 }
 
 /**
@@ -101,8 +103,17 @@ export async function lockAndLoadClocks(tx: Queryable, ids: readonly string[]): 
        FROM (SELECT DISTINCT COALESCE(incident_id, disclosure_request_id) AS owner FROM clocks WHERE id = ANY($1) ORDER BY 1) AS o`,
     [ids],
   );
-  const { rows } = await tx.query<ClockRow & { pauses: PauseRow[]; fired: string[]; title: string | null; departments: string[] | null }>(
-    `SELECT ${COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')},
+  return loadClocksForFiring(tx, ids, true);
+}
+
+/**
+ * The clocks as `lockAndLoadClocks` loads them, in one statement; without `forUpdate`, no lock at
+ * all: the poller reads clocks a moment before their steps are due and fires them with
+ * `firePreloadedClocks`, which checks the version under the locks.
+ */
+export async function loadClocksForFiring(q: Queryable, ids: readonly string[], forUpdate = false): Promise<Map<string, ClockForFiring>> {
+  const { rows } = await q.query<ClockRow & { pauses: PauseRow[]; fired: string[]; title: string | null; departments: string[] | null; version: string }>(
+    `SELECT ${COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, c.xmin::text AS version,
             COALESCE((SELECT json_agg(json_build_object('clock_id', p.clock_id, 'from_at', p.from_at, 'to_at', p.to_at, 'reason', p.reason,
                                                         'signed_off_by', p.signed_off_by, 'signed_off_at', p.signed_off_at) ORDER BY p.from_at, p.id)
                         FROM clock_pauses p WHERE p.clock_id = c.id), '[]') AS pauses,
@@ -112,7 +123,7 @@ export async function lockAndLoadClocks(tx: Queryable, ids: readonly string[]): 
        FROM clocks c
        LEFT JOIN incidents i ON i.id = c.incident_id
        LEFT JOIN disclosure_requests d ON d.id = c.disclosure_request_id
-      WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c`,
+      WHERE c.id = ANY($1) ORDER BY c.id${forUpdate ? ' FOR UPDATE OF c' : ''}`,
     [ids],
   );
   const loaded = new Map<string, ClockForFiring>();
@@ -120,7 +131,7 @@ export async function lockAndLoadClocks(tx: Queryable, ids: readonly string[]): 
     const pauses = row.pauses.map((p) => ({ from: toIso(p.from_at), to: nullableIso(p.to_at), reason: p.reason, signedOffBy: p.signed_off_by, signedOffAt: toIso(p.signed_off_at) }));
     const clock = trackedOf(row, pauses);
     // As `ownerOf`: an owner row gone missing still names the clock's owner id.
-    loaded.set(row.id, { clock, firedSteps: row.fired, owner: { title: row.title ?? clock.incidentId, departments: row.departments ?? [] } });
+    loaded.set(row.id, { clock, firedSteps: row.fired, owner: { title: row.title ?? clock.incidentId, departments: row.departments ?? [] }, version: row.version });
   }
   return loaded;
 }

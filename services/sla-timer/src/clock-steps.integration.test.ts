@@ -1,5 +1,5 @@
-import { insertClock } from './clock-repository';
-import { fireDueStepsOfClocks } from './clock-steps';
+import { insertClock, loadClocksForFiring } from './clock-repository';
+import { fireDueStepsOfClocks, firePreloadedClocks } from './clock-steps';
 import { isolatedDatabase, isolationName } from '../../embedded/src/testing/real-services';
 import { MINUTE, announced, firedSteps, incidentOf, saveIncident, testPolicy } from './testing/clock-fixtures';
 
@@ -72,5 +72,38 @@ describe('firing clock steps in batches', () => {
       expect(firedBy).toHaveLength(1);
       expect(await announced(database.db, id)).toEqual(['breached']);
     }
+  });
+
+  it('fires clocks read ahead at their instant, and leaves out any clock changed since it was read', async () => {
+    const untouched = await clockStartedAgo(20.5 * MINUTE, `${name}-pre-a`);
+    const met = await clockStartedAgo(20.5 * MINUTE, `${name}-pre-b`);
+    const firedElsewhere = await clockStartedAgo(20.5 * MINUTE, `${name}-pre-c`);
+    const loaded = await loadClocksForFiring(database.db, [untouched, met, firedElsewhere]);
+    // Between the read and the instant: a statement meets one clock, the fallback fires another.
+    await database.db.query(`UPDATE clocks SET status = 'met', met_at = now(), updated_at = now() WHERE id = $1`, [met]);
+    await fireDueStepsOfClocks(database.db, [firedElsewhere], policy, new Date(), 'bullmq');
+
+    const { results, changed } = await firePreloadedClocks(database.db, loaded, policy, new Date(), 'fast-loop');
+    expect(changed.sort()).toEqual([met, firedElsewhere].sort());
+    expect(results.get(untouched)!.fired.map((f) => f.step)).toEqual(['warn-50pct', 'warn-due', 'breach']);
+    expect(results.has(met)).toBe(false);
+    expect(await firedSteps(database.db, untouched)).toEqual(['warn-50pct', 'warn-due', 'breach']);
+    expect(await announced(database.db, untouched)).toEqual(['breached']);
+    // Nothing recorded from the stale read: the met clock fired nothing, the other fired once.
+    expect(await firedSteps(database.db, met)).toEqual([]);
+    expect(await announced(database.db, met)).toEqual([]);
+    expect(await announced(database.db, firedElsewhere)).toEqual(['breached']);
+    const { rows } = await database.db.query<{ status: string }>('SELECT status FROM clocks WHERE id = $1', [met]);
+    expect(rows[0]!.status).toBe('met');
+  });
+
+  it('records nothing for a clock read ahead whose step is not yet due', async () => {
+    const ahead = await clockStartedAgo(20 * MINUTE - 2_000, `${name}-pre-ahead`);
+    const loaded = await loadClocksForFiring(database.db, [ahead]);
+    const { results, changed } = await firePreloadedClocks(database.db, loaded, policy, new Date(), 'fast-loop');
+    expect(changed).toEqual([]);
+    expect(results.get(ahead)!.fired.map((f) => f.step)).toEqual(['warn-50pct']);
+    expect(results.get(ahead)!.next?.step).toBe('warn-due');
+    expect(await firedSteps(database.db, ahead)).toEqual(['warn-50pct']);
   });
 });

@@ -283,4 +283,13 @@ describe('SLA clocks on real Kafka, PostgreSQL and Redis', () => {
     // And the escalation the reconciler re-created is waiting in Redis again.
     for (const clock of clocks) expect(await timer.queue.getJob(`clock-${clock.id}-escalate-1`)).toBeDefined();
   }, 90_000);
+
+  it('never records a step before its instant, though the poller claims steps ahead of it', async () => {
+    const { rows } = await db().query<{ fired: number; early: number }>(
+      `SELECT count(*) FILTER (WHERE fired_by = 'fast-loop')::int AS fired, count(*) FILTER (WHERE fired_at < due_at)::int AS early FROM clock_steps`,
+    );
+    expect(rows[0]!.fired).toBeGreaterThan(10);
+    expect(rows[0]!.early).toBe(0);
+  });
 });
+

@@ -8,8 +8,8 @@ import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import IORedis, { type RedisOptions } from 'ioredis';
 import { CLOCK_STEP_JOB, ClockStepJob, createClockQueue, ensureStepJob, removeStepJobs, type ClockQueue, type EnsureOutcome } from './clock-jobs';
 import { applyIncidentState, applyStatement } from './clock-lifecycle';
-import { lockOwner, lockOwners, markAllProcessed, pendingClockIds } from './clock-repository';
-import { fireDueSteps, fireDueStepsOfClocks, type FiredBy, type FireResult } from './clock-steps';
+import { loadClocksForFiring, lockOwner, lockOwners, markAllProcessed, pendingClockIds, type ClockForFiring } from './clock-repository';
+import { fireDueSteps, fireDueStepsOfClocks, firePreloadedClocks, type FiredBy, type FireResult } from './clock-steps';
 import { createDueSet, dueMember, parseDueMember, startFiringLoop, type DueEntry } from './due-set';
 import { clockFingerprint, IncidentFingerprints, mattersToClocks } from './incident-event-relevance';
 
@@ -49,6 +49,13 @@ export interface ClockTimerOptions {
    * schedules wake the poller themselves; this bounds only those another instance added.
    */
   pollEveryMs?: number;
+  /**
+   * How long before their instant the due-set poller claims steps. Default 200 ms: their clocks are
+   * read meanwhile (no lock), and each step is fired at its instant in one statement that checks
+   * the clock is still the version read (`firePreloadedClocks`), so neither the claim nor the read
+   * is between the instant and the commit. 0: claims only what is due.
+   */
+  lookAheadMs?: number;
   /**
    * How long past a step's instant its BullMQ job waits before firing the step itself: it is the
    * durable fallback behind the due-set poller (a poller down, a due set lost). Default 1 s.
@@ -92,10 +99,17 @@ interface NextStep {
   next: NonNullable<FireResult['next']>;
 }
 
-/** A due-set member the poller took, waiting for a transaction. */
+/** A due-set member the poller took, waiting for its instant, then for a transaction. */
 interface ClaimedEntry extends DueEntry {
   claimedAtMs: number;
+  /** Its clock read ahead (null: reading failed, or a member that does not name its clock). */
+  loaded: Promise<ReadonlyMap<string, ClockForFiring> | null>;
 }
+
+/** Fewest steps a lane takes from a backlog shared out among free lanes. */
+const MIN_SHARE = 8;
+/** Most claimed steps held for their instants; the poller claims no more until some are released. */
+const HOLD_MAX = 4_096;
 
 /**
  * The clocks: PostgreSQL holds every clock and every fired step; Redis holds, for each clock's
@@ -115,6 +129,7 @@ export function createClockTimer(options: ClockTimerOptions) {
   const batch = options.batch ?? 256;
   const graceMs = options.fallbackGraceMs ?? 1_000;
   const scheduleAheadMs = options.scheduleAheadMs ?? 60_000;
+  const lookAheadMs = options.lookAheadMs ?? 200;
   // Its own connection: the poller's tight loop must not queue behind BullMQ's blocking commands.
   // Lazy, so building a timer starts nothing; the key sits under the prefix, cleaned with it.
   const dueRedis = new IORedis({ ...(options.redis as RedisOptions), lazyConnect: true });
@@ -194,6 +209,13 @@ export function createClockTimer(options: ClockTimerOptions) {
   async function fireClaimed(entries: ClaimedEntry[]): Promise<void> {
     const startedAtMs = Date.now();
     const claimedJobs = new Map<string, string>();
+    // Each entry's clock from its claim's read (usually done long before the instant).
+    const preloaded = new Map<string, ClockForFiring>();
+    for (const entry of entries) {
+      const parsed = parseDueMember(entry.member);
+      const clock = parsed && (await entry.loaded)?.get(parsed.clockId);
+      if (clock) preloaded.set(clock.clock.id, clock);
+    }
     for (const entry of entries) {
       try {
         const parsed = parseDueMember(entry.member);
@@ -206,7 +228,7 @@ export function createClockTimer(options: ClockTimerOptions) {
     if (claimedJobs.size === 0) return;
     let results: Map<string, FireResult>;
     try {
-      results = await fireDueStepsOfClocks(options.db, [...claimedJobs.keys()], options.policy, now(), 'fast-loop');
+      results = await firePreloaded([...claimedJobs.keys()], preloaded);
     } catch (error) {
       // One bad clock must not hold the others back: each on its own, then the fallback jobs.
       options.logger.warn({ err: error, clocks: claimedJobs.size }, 'batch wake-up failed; waking the clocks one by one');
@@ -236,6 +258,26 @@ export function createClockTimer(options: ClockTimerOptions) {
     // The lane is free for the next transaction while Redis is told; `stop` waits for this.
     const scheduling: Promise<void> = scheduleAfterFiring(results, claimedJobs).finally(() => afterFiring.delete(scheduling));
     afterFiring.add(scheduling);
+  }
+
+  /**
+   * The clocks read ahead fired in one statement; the others (not read, or changed since) the
+   * ordinary way, in a transaction that locks and reads them.
+   */
+  async function firePreloaded(clockIds: string[], preloaded: ReadonlyMap<string, ClockForFiring>): Promise<Map<string, FireResult>> {
+    const ready = new Map<string, ClockForFiring>();
+    const others: string[] = [];
+    for (const id of clockIds) {
+      const clock = preloaded.get(id);
+      if (clock) ready.set(id, clock);
+      else others.push(id);
+    }
+    const { results, changed } = ready.size > 0 ? await firePreloadedClocks(options.db, ready, options.policy, now(), 'fast-loop') : { results: new Map<string, FireResult>(), changed: [] };
+    others.push(...changed);
+    if (others.length > 0) {
+      for (const [id, result] of await fireDueStepsOfClocks(options.db, others, options.policy, now(), 'fast-loop')) results.set(id, result);
+    }
+    return results;
   }
 
   /**
@@ -298,7 +340,7 @@ export function createClockTimer(options: ClockTimerOptions) {
   let lastClaimAtMs = 0;
   function scheduleLater(force = false): void {
     if (schedulingLater || later.length === 0) return;
-    const quiet = claimed.length === 0 && inFlight.size === 0 && Date.now() - lastClaimAtMs >= QUIET_MS;
+    const quiet = claimed.length === 0 && held.length === 0 && inFlight.size === 0 && Date.now() - lastClaimAtMs >= QUIET_MS;
     if (!force && !quiet && later.length < LATER_MAX && laterEarliestMs - Date.now() >= scheduleAheadMs) return;
     const chunk = later.splice(0, batch);
     if (later.length === 0) laterEarliestMs = Infinity;
@@ -309,18 +351,72 @@ export function createClockTimer(options: ClockTimerOptions) {
     });
   }
 
-  // Claimed members are fired in batches, `pollerTransactions` at a time, without holding up the
-  // poller: the next claim must not wait for a transaction.
+  // Claimed members wait in `held` (in instant order) until their instant, their clocks read
+  // meanwhile; then in `claimed` for a lane. They are fired in batches, `pollerTransactions` at a
+  // time, without holding up the poller: the next claim must not wait for a transaction.
+  const held: ClaimedEntry[] = [];
   const claimed: ClaimedEntry[] = [];
   const inFlight = new Set<Promise<void>>();
   const afterFiring = new Set<Promise<void>>();
   let laneFreed: (() => void) | undefined;
+  let releaseTimer: NodeJS.Timeout | undefined;
+  let releaseAtMs = Infinity;
+
+  /** Takes what the poller claimed: each clock read now, each step held until its instant. */
+  function hold(entries: DueEntry[], claimedAtMs: number): void {
+    const clockIds = new Set<string>();
+    for (const e of entries) {
+      const parsed = parseDueMember(e.member);
+      if (parsed) clockIds.add(parsed.clockId);
+    }
+    // A failed read leaves the clocks to the ordinary firing transaction.
+    const loaded =
+      clockIds.size === 0
+        ? Promise.resolve(null)
+        : loadClocksForFiring(options.db, [...clockIds]).catch((error) => {
+            options.logger.warn({ err: error, clocks: clockIds.size }, 'reading clocks ahead failed; they fire the ordinary way');
+            return null;
+          });
+    for (const e of entries) {
+      const entry: ClaimedEntry = { member: e.member, atMs: e.atMs, claimedAtMs, loaded };
+      // Claims come in instant order; a member added late for an earlier instant is put in place.
+      let at = held.length;
+      while (at > 0 && held[at - 1]!.atMs > e.atMs) at--;
+      held.splice(at, 0, entry);
+    }
+    release();
+  }
+
+  /** Moves the steps whose instant has come (by the wall clock: never early) to the lanes. */
+  function release(): void {
+    const nowMs = Date.now();
+    let due = 0;
+    while (due < held.length && held[due]!.atMs <= nowMs) due++;
+    if (due > 0) {
+      for (const e of held.splice(0, due)) claimed.push(e);
+      dispatch();
+    }
+    const first = held[0];
+    if (!first || stopping) return;
+    if (releaseTimer && releaseAtMs <= first.atMs) return;
+    if (releaseTimer) clearTimeout(releaseTimer);
+    releaseAtMs = first.atMs;
+    releaseTimer = setTimeout(() => {
+      releaseTimer = undefined;
+      releaseAtMs = Infinity;
+      release();
+      if (mayClaim()) laneFreed?.();
+    }, Math.max(1, first.atMs - nowMs));
+  }
+
   function dispatch(): void {
     while (inFlight.size < pollerTransactions && claimed.length > 0 && !stopping) {
-      const wakeUp: Promise<void> = fireClaimed(claimed.splice(0, batch)).finally(() => {
+      // A backlog (after a stall) is shared among the free lanes rather than one lane taking it all.
+      const share = Math.max(MIN_SHARE, Math.ceil(claimed.length / (pollerTransactions - inFlight.size)));
+      const wakeUp: Promise<void> = fireClaimed(claimed.splice(0, Math.min(batch, share))).finally(() => {
         inFlight.delete(wakeUp);
         dispatch();
-        if (inFlight.size < pollerTransactions) laneFreed?.();
+        if (mayClaim()) laneFreed?.();
         scheduleLater();
       });
       inFlight.add(wakeUp);
@@ -328,19 +424,24 @@ export function createClockTimer(options: ClockTimerOptions) {
   }
 
   /**
-   * Resolves when a lane can take a batch: the poller claims no more while every lane is busy.
-   * What is due meanwhile stays in the due set (not in this process's memory, where a crash
-   * would leave it to the slower fallback) and the next claim takes it all at once, instead of
-   * the poller spinning on Redis for a member or two at a time.
+   * Resolves when the poller may claim again: not while every lane is busy with steps already due
+   * waiting (what is due meanwhile stays in the due set, not in this process's memory, and the
+   * next claim takes it all at once instead of the poller spinning on Redis for a member or two),
+   * nor while `HOLD_MAX` steps are held.
    */
-  function freeLane(): Promise<void> | undefined {
-    if (inFlight.size < pollerTransactions || stopping) return undefined;
+  function roomToClaim(): Promise<void> | undefined {
+    if (mayClaim()) return undefined;
     return new Promise<void>((resolve) => {
       laneFreed = () => {
         laneFreed = undefined;
         resolve();
       };
     });
+  }
+
+  function mayClaim(): boolean {
+    const lanesBusy = claimed.length > 0 && inFlight.size >= pollerTransactions;
+    return (!lanesBusy && held.length < HOLD_MAX) || stopping;
   }
 
   /** Re-creates what Redis lost, from PostgreSQL; fires overdue steps once. */
@@ -487,12 +588,12 @@ export function createClockTimer(options: ClockTimerOptions) {
         dueSet,
         fire: (entries, claimedAtMs) => {
           lastClaimAtMs = claimedAtMs;
-          for (const e of entries) claimed.push({ member: e.member, atMs: e.atMs, claimedAtMs });
-          dispatch();
-          return freeLane();
+          hold(entries, claimedAtMs);
+          return roomToClaim();
         },
         // A claim takes no more than one transaction fires.
         batch,
+        lookAheadMs,
         maxSleepMs: options.pollEveryMs ?? 50,
         onError: (error) => options.logger.error({ err: error }, 'due-set poller error'),
       });
@@ -558,8 +659,16 @@ export function createClockTimer(options: ClockTimerOptions) {
       // The poller before the queue: a wake-up in flight still schedules through it.
       await poller?.stop();
       poller = undefined;
-      // What was claimed but not yet fired is left to the BullMQ fallback.
-      claimed.length = 0;
+      // What was claimed but not yet fired goes back to the due set, for another instance to fire
+      // on time (the BullMQ fallback covers it too, and a crash).
+      if (releaseTimer) clearTimeout(releaseTimer);
+      releaseTimer = undefined;
+      const unfired = [...claimed.splice(0), ...held.splice(0)];
+      if (unfired.length > 0) {
+        await dueSet.add(unfired.map((e) => ({ member: e.member, atMs: e.atMs })), undefined, true).catch((error) =>
+          options.logger.warn({ err: error, steps: unfired.length }, 'returning claimed steps to the due set failed; their fallback jobs fire them'),
+        );
+      }
       while (inFlight.size > 0) await Promise.all(inFlight);
       while (afterFiring.size > 0) await Promise.all(afterFiring);
       clearInterval(laterTimer);

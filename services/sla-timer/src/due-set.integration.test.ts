@@ -66,4 +66,34 @@ describe('the due-set firing loop', () => {
       expect(Date.now() - stopStarted).toBeLessThan(500);
     }
   });
+
+  it('with a look-ahead, claims a run of members before their instant, never one at a time', async () => {
+    const dueSet = createDueSet(redis, `${key}:ahead`);
+    const claimsOf: number[] = [];
+    const fired: Array<DueEntry & { claimedAtMs: number }> = [];
+    const start = Date.now() + 400;
+    // A member every 2 ms for 600 ms.
+    await dueSet.add(Array.from({ length: 300 }, (_, i) => ({ member: `breach\nclk-${i}`, atMs: start + 2 * i })));
+    const loop = startFiringLoop({
+      dueSet,
+      lookAheadMs: 200,
+      maxSleepMs: 1_000,
+      fire: (entries, claimedAtMs) => {
+        claimsOf.push(entries.length);
+        fired.push(...entries.map((e) => ({ ...e, claimedAtMs })));
+      },
+    });
+    try {
+      await eventually(async () => (fired.length === 300 ? true : undefined), 'every member', 3_000, 10);
+    } finally {
+      await loop.stop();
+      await dueSet.clear();
+    }
+    // Each claimed at most the look-ahead early (a little slack for the claim itself) and before its instant.
+    for (const f of fired) expect(f.atMs - f.claimedAtMs).toBeLessThanOrEqual(200 + 20);
+    expect(fired.filter((f) => f.claimedAtMs < f.atMs).length).toBeGreaterThan(0.9 * fired.length);
+    // Half a look-ahead of members (about 50) per claim, not one per claim.
+    expect(claimsOf.length).toBeLessThan(30);
+  });
 });
+

@@ -104,12 +104,22 @@ export interface FiringLoopOptions {
    */
   maxSleepMs?: number;
   batch?: number;
+  /**
+   * Claims members this long before their instant (default 0: only what is due), for a caller
+   * that holds them and acts at the instant itself. The next claim then waits until the earliest
+   * member left is half this away, so each claim takes a run of members instead of one at a time.
+   */
+  lookAheadMs?: number;
   onError?: (error: unknown) => void;
 }
 
 /** Polls the due set until stopped: claims what is due, sleeps until the next instant (capped). */
 export function startFiringLoop(options: FiringLoopOptions): { stop: () => Promise<void> } {
   const maxSleep = options.maxSleepMs ?? 2;
+  const lookAhead = options.lookAheadMs ?? 0;
+  const batch = options.batch ?? 1_000;
+  // How long before its instant a member should be claimed at the latest.
+  const lead = lookAhead / 2;
   let stopped = false;
   // The sleep in progress: when it ends, and how to end it early.
   let sleepUntil = Infinity;
@@ -118,7 +128,7 @@ export function startFiringLoop(options: FiringLoopOptions): { stop: () => Promi
   let addedSinceClaim = Infinity;
   const unsubscribe = options.dueSet.onAdded((earliestAtMs) => {
     addedSinceClaim = Math.min(addedSinceClaim, earliestAtMs);
-    if (earliestAtMs < sleepUntil) wake?.();
+    if (earliestAtMs - lead < sleepUntil) wake?.();
   });
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -137,13 +147,14 @@ export function startFiringLoop(options: FiringLoopOptions): { stop: () => Promi
       try {
         const now = Date.now();
         addedSinceClaim = Infinity;
-        const claimed = await options.dueSet.claimDue(now, options.batch ?? 1_000);
+        const claimed = await options.dueSet.claimDue(now + lookAhead, batch);
         if (claimed.entries.length > 0) {
           await options.fire(claimed.entries, Date.now());
-          continue;
+          // A full claim may have left due members behind; a look-ahead claim took all it should.
+          if (lookAhead === 0 || claimed.entries.length >= batch) continue;
         }
         const nextAtMs = Math.min(claimed.nextAtMs ?? Infinity, addedSinceClaim);
-        const wait = Math.min(maxSleep, Math.max(0, nextAtMs - Date.now()));
+        const wait = Math.min(maxSleep, Math.max(0, nextAtMs - lead - Date.now()));
         if (wait > 0 && !stopped) await sleep(wait);
       } catch (error) {
         options.onError?.(error);

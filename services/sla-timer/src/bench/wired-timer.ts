@@ -38,6 +38,8 @@ export interface WiredOptions {
   pollerTransactions?: number;
   /** The timer's `scheduleAheadMs`; its default when absent. */
   scheduleAheadMs?: number;
+  /** The timer's `lookAheadMs`; its default when absent. */
+  lookAheadMs?: number;
   log: (msg: string) => void;
 }
 
@@ -54,7 +56,7 @@ export async function wiredTimer(options: WiredOptions): Promise<WiredFigures> {
   const firedAt: Array<{ clockId: string; latenessMs: number }> = [];
   // Per poller transaction, where its earliest step's lateness went: claimed late (the poller, which
   // claims only when a lane is free, so this includes waiting for one in the due set), waiting
-  // in memory for a lane, or the transaction itself.
+  // in memory (for its instant's timer and for a lane), or the transaction itself.
   const stages = { claim: [] as number[], wait: [] as number[], transaction: [] as number[], size: [] as number[] };
   const timer = createClockTimer({
     bus, db: database.db, relay, logger, policy,
@@ -62,11 +64,13 @@ export async function wiredTimer(options: WiredOptions): Promise<WiredFigures> {
     fallbackGraceMs: FALLBACK_GRACE_MS,
     ...(options.pollerTransactions !== undefined && { pollerTransactions: options.pollerTransactions }),
     ...(options.scheduleAheadMs !== undefined && { scheduleAheadMs: options.scheduleAheadMs }),
+    ...(options.lookAheadMs !== undefined && { lookAheadMs: options.lookAheadMs }),
     // The clocks are opened after start (as a running service sees them arrive), so the reconciler is not what is measured.
     reconcileEveryMs: 3_600_000,
     onPollerBatch: (b) => {
-      stages.claim.push(b.claimedAtMs - b.earliestDueAtMs);
-      stages.wait.push(b.startedAtMs - b.claimedAtMs);
+      // A step claimed ahead of its instant (the look-ahead) was claimed 0 ms after due; it waits from its instant.
+      stages.claim.push(Math.max(0, b.claimedAtMs - b.earliestDueAtMs));
+      stages.wait.push(b.startedAtMs - Math.max(b.claimedAtMs, b.earliestDueAtMs));
       stages.transaction.push(b.committedAtMs - b.startedAtMs);
       stages.size.push(b.steps);
     },
