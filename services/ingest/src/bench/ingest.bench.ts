@@ -1,18 +1,21 @@
 /**
  * npm run bench:ingest — file replay and signed webhook batches into the real Kafka on this box.
- * Last line: {"filePostsPerSec", "webhookPostsPerSec", "webhookP99Ms", "pacedPostsPerSec", "pacedP99Ms", …}.
+ * Last line: {"filePostsPerSec", "webhookPostsPerSec", "webhookP99Ms", "webhookMaxPostsPerSec", "webhookMaxP99Ms", …}.
  * Env: BENCH_FILE_POSTS (default 100000), BENCH_WEBHOOK_POSTS (60000), BENCH_BATCH (100),
  * BENCH_CONCURRENCY (8 senders), BENCH_PACED_RATE (5000 posts/s), BENCH_PACED_POSTS (25000).
- * The webhook is measured twice: 8 senders each sending its next batch as soon as the last one
- * was answered (the most it takes; each batch then waits behind the other 7, so its latency is
- * about 8 × the service time per batch), and batches sent at a fixed rate whatever the answers
- * (latency at that load, timed from when each batch was due, so a late send counts).
+ * The webhook is measured twice:
+ * - `webhookPostsPerSec` / `webhookP99Ms`: the target's load — batches sent at a fixed rate
+ *   (5,000 posts/s) whatever the answers, each timed from when it was due, so a late send or a
+ *   service that falls behind counts (it would show as a rate below 5,000 and a growing p99);
+ * - `webhookMaxPostsPerSec` / `webhookMaxP99Ms`: the most it takes — 8 senders each sending its
+ *   next batch as soon as the last one was answered. Its latency says nothing of the service: with
+ *   800 posts always in flight it is ≈ 800 ÷ throughput (Little's law).
  * The machine is shared, so beside the rates it prints this process's CPU time per post for each
  * phase (`…CpuUsPerPost`): it moves far less than wall-clock rates when other work competes.
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createKafkaAdmin, createKafkaBus, ensureTopics, prefixedTopicSpecs, withTopicPrefix } from '@huiying/bus';
+import { type Bus, createKafkaAdmin, createKafkaBus, ensureTopics, prefixedTopicSpecs, withTopicPrefix } from '@huiying/bus';
 import { MemoryDedupStore, webhookSignatureHeader, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '@huiying/ingest-core';
 import { migrate, openDatabase } from '@huiying/store';
 import { createLogger, createMetricsRegistry } from '@huiying/telemetry';
@@ -68,6 +71,17 @@ function quantile(values: number[], q: number): number {
 
 const p99 = (values: number[]) => quantile(values, 0.99);
 
+/** Phase 1: the file, as fast as it goes. */
+async function replayPhase(bus: Bus): Promise<{ filePostsPerSec: number; fileCpuUsPerPost: number }> {
+  const lines = Array.from({ length: FILE_POSTS }, (_, i) => `${JSON.stringify(benchPost(i))}\n`).join('');
+  const admitFile = createPostAdmission({ bus, metrics: ingestMetrics(new Registry()), dedup: { store: new MemoryDedupStore(), options: {} } });
+  await admitFile('warmup', []);
+  const fileCpu = process.cpuUsage();
+  const file = await replayFile({ input: Readable.from([lines]), format: 'jsonl', sourceId: 'bench-file', pace: { kind: 'asap' }, admit: admitFile });
+  process.stderr.write(`file: ${file.read} read, ${file.accepted} accepted, ${file.duplicates} duplicates in ${Math.round(file.elapsedMs)} ms\n`);
+  return { filePostsPerSec: Math.round((file.read * 1000) / file.elapsedMs), fileCpuUsPerPost: cpuPerPost(fileCpu, file.read) };
+}
+
 async function main(): Promise<void> {
   const logger = createLogger('bench', 'warn');
   const name = `bench_ingest_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
@@ -82,15 +96,9 @@ async function main(): Promise<void> {
   try {
     await migrate(db);
 
-    // 1. File replay: JSONL parsed, normalised, deduplicated in memory, published in batches.
-    const lines = Array.from({ length: FILE_POSTS }, (_, i) => `${JSON.stringify(benchPost(i))}\n`).join('');
-    const admitFile = createPostAdmission({ bus, metrics: ingestMetrics(new Registry()), dedup: { store: new MemoryDedupStore(), options: {} } });
-    await admitFile('warmup', []);
-    const fileCpu = process.cpuUsage();
-    const file = await replayFile({ input: Readable.from([lines]), format: 'jsonl', sourceId: 'bench-file', pace: { kind: 'asap' }, admit: admitFile });
-    const filePostsPerSec = Math.round((file.read * 1000) / file.elapsedMs);
-    const fileCpuUsPerPost = cpuPerPost(fileCpu, file.read);
-    process.stderr.write(`file: ${file.read} read, ${file.accepted} accepted, ${file.duplicates} duplicates in ${Math.round(file.elapsedMs)} ms\n`);
+    // 1. File replay: JSONL parsed, normalised, deduplicated in memory, published in batches. In a
+    // function of its own, so its lines and 100k-post dedup store are garbage before the webhook runs.
+    const { filePostsPerSec, fileCpuUsPerPost } = await replayPhase(bus);
 
     // 2. Signed webhook batches through the real service (Redis dedup, Kafka acks) over loopback HTTP.
     const service = await createIngestService({
@@ -157,10 +165,10 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         filePostsPerSec,
-        webhookPostsPerSec,
-        webhookP99Ms: Math.round(p99(latencies) * 10) / 10,
-        pacedPostsPerSec,
-        pacedP99Ms: Math.round(p99(paced) * 10) / 10,
+        webhookPostsPerSec: pacedPostsPerSec,
+        webhookP99Ms: Math.round(p99(paced) * 10) / 10,
+        webhookMaxPostsPerSec: webhookPostsPerSec,
+        webhookMaxP99Ms: Math.round(p99(latencies) * 10) / 10,
         fileCpuUsPerPost,
         webhookCpuUsPerPost,
       }),
