@@ -65,6 +65,33 @@ describe('emergency detection', () => {
     expect(c.emergency.evidence[0]?.rule).toBe('local_event');
   });
 
+  it.each([
+    ['埃及巴士炸弹袭击致17伤', '炸弹袭击致17伤: three or more injured'],
+    ['旧上海女星上官云珠的女儿出国前遭受严重车祸去世', 'a death stated right after the event word'],
+    ['男子死于车祸，肇事司机逃逸', '死于 before the event word'],
+  ])('r7: %s fires the local-event rule without the model (%s)', (text) => {
+    const rulesOnly = createClassifier({ models: null });
+    const c = rulesOnly.classify({ id: 't', text });
+    expect(c.emergency.flagged).toBe(true);
+    expect(c.emergency.evidence[0]?.rule).toBe('local_event');
+  });
+
+  it('r7: a vehicle that hits the mountainside and rolls into a valley is a road accident', () => {
+    const c = classify('一辆中巴客车在超车时撞上山体，随后滚入10多米深的山谷中，造成24人受伤');
+    expect(c.emergency).toMatchObject({ flagged: true, category: 'accident_disaster', subtype: 'road' });
+    expect(c.emergency.evidence.find((e) => e.rule === 'event_term:road')?.terms).toEqual(['撞上山体', '滚入']);
+  });
+
+  it.each([
+    ['高速公路上安装这装置，车祸死亡率降低90%'],
+    ['他说起那场车祸，去世多年的母亲仿佛就在眼前'],
+    ['两人轻伤'],
+  ])('r7: %s does not fire the local-event rule (a rate, a death in another clause, no event word)', (text) => {
+    const rulesOnly = createClassifier({ models: null });
+    const c = rulesOnly.classify({ id: 't', text });
+    expect(c.emergency.evidence.some((e) => e.rule === 'local_event')).toBe(false);
+  });
+
   it('a report that adds a prevention tip in another sentence still fires', () => {
     expect(classify('西和县长道镇发生山体滑坡，造成3人死亡。请广大市民注意防范地质灾害。').emergency.flagged).toBe(true);
   });

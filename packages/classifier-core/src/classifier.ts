@@ -48,7 +48,7 @@ export interface Analysis {
 }
 
 /** Bump when a rule, lexicon or decision changes what the classifier says. */
-export const RULES_REVISION = 'r6';
+export const RULES_REVISION = 'r7';
 const PACKAGE_VERSION = '0.1.0';
 
 export interface ClassifierOptions {
@@ -204,7 +204,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     const localEvent = isLocalEvent(em, routing.counties);
     if (localEvent && emScore < 0.5) {
       emScore = 0.75;
-      emEvidence.unshift({ rule: 'local_event', terms: [...em.eventTerms, ...routing.counties], weight: 1, note: 'event word with a stated fact, in the region or with victims' });
+      emEvidence.unshift({ rule: 'local_event', terms: em.eventDeath !== null ? [...em.eventTerms, em.eventDeath, ...routing.counties] : [...em.eventTerms, ...routing.counties], weight: 1, note: 'event word with a stated fact, in the region or with victims' });
     }
     let emFlagged = emScore >= 0.5;
     if (emFlagged && em.vetoes.size > 0) {
@@ -284,11 +284,12 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
  * Local rule: a known event word with a stated fact in our region, or with a stated number of
  * dead or missing, fires even when the model, trained on national news without landslides, is
  * unsure. A death toll is itself the stated fact (r5: 煤矿顶板垮塌致3死 names no other fact
- * word). Training chooses the model's threshold with this rule and the vetoes applied, as
- * `classify` applies them.
+ * word); so are three or more injured (r7: 炸弹袭击致17伤, 坠入山谷24人受伤) and a death stated
+ * right after the event word (r7: 遭遇车祸去世). Training chooses the model's threshold with this
+ * rule and the vetoes applied, as `classify` applies them.
  */
 export function isLocalEvent(em: EmergencyFindings, counties: readonly string[]): boolean {
-  return em.subtype !== null && em.eventWeight >= 0.9 && ((em.factTerms.length > 0 && counties.length > 0) || em.consequences.deaths + em.consequences.missing > 0);
+  return em.subtype !== null && em.eventWeight >= 0.9 && ((em.factTerms.length > 0 && counties.length > 0) || em.consequences.deaths + em.consequences.missing > 0 || em.consequences.injured >= 3 || em.eventDeath !== null);
 }
 
 /** The rule feature an emergency evidence line's weight is read from. */

@@ -34,7 +34,7 @@ const NUM = `(?:[0-9][0-9,.]*[万千百]?|[${CHINESE_NUMERAL_CHARS}]+|[数几][�
 const WHO = `(?:人|名|位|个人|口人)`;
 // Up to 6 characters between the count and the verb: 12名矿工遇难, 3人当场死亡.
 const GAP = `[^，。,；;！!？?\\n0-9]{0,6}?`;
-const DEATH = `(?:死亡|遇难|丧生|身亡|罹难|殒命|丧命|溺亡|不治)`;
+const DEATH = `(?:死亡|遇难|丧生|身亡|罹难|殒命|丧命|溺亡|不治|去世|牺牲)`;
 const INJURY = `(?:重伤|受伤|轻伤|伤)`;
 const MISSING = `(?:失踪|下落不明|失联)`;
 
@@ -91,10 +91,10 @@ const LOSS_RE = new RegExp(`(?:经济)?损失(?:约|达|超过|超|逾|近|高�
 const NO_CASUALTIES_RE = /(无|未造成|没有造成|未发生|暂无|没有)(人员)?(伤亡|人员伤亡|人员死亡)/;
 // Quick gate: most posts state no numbers of victims, and the regexes above are the costly part.
 // Every pattern below needs one of these; 难 and 亡 alone are too common (困难, 灭亡) to gate on.
-const GATE_RE = /[死伤丧殒溺]|遇难|罹难|身亡|不治|失踪|下落不明|失联|损失|[0-9一二两三四五六七八九十]亡/;
+const GATE_RE = /[死伤丧殒溺]|遇难|罹难|身亡|不治|去世|牺牲|失踪|下落不明|失联|损失|[0-9一二两三四五六七八九十]亡/;
 // Every alternative of GATE_RE holds one of these characters; a loop over a bitset turns away
 // the 77 % of posts without any in a fifth of the regex's time.
-const GATE_CHARS = charSet('死伤丧殒溺遇罹亡治踪落联损');
+const GATE_CHARS = charSet('死伤丧殒溺遇罹亡治踪落联损世牲');
 
 function mayStateConsequences(text: string): boolean {
   for (let i = 0; i < text.length; i++) {

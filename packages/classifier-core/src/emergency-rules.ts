@@ -34,6 +34,11 @@ export interface EmergencyFindings {
    */
   vetoes: Map<string, string[]>;
   consequences: Consequences;
+  /**
+   * A death stated right after an event word in the same clause, without a count
+   * (遭遇严重车祸去世, 遭遇暴雨洪流，不幸因公牺牲 is two clauses and does not count; 死于车祸 does).
+   */
+  eventDeath: string | null;
   level: EmergencyLevel;
   /** Rule names, fed to the model as features so it learns how much each is worth. */
   features: string[];
@@ -113,6 +118,8 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
       if (consequences.noCasualties) features.push('cas:none');
       if (best !== null && factTerms.length > 0) features.push('ev+fact');
       if (best !== null && hasStatedCasualties(consequences)) features.push('ev+cas');
+      const eventDeath = eventMatches.length > 0 ? findEventDeath(text, eventMatches) : null;
+      if (eventDeath !== null) features.push('ev+death');
       return {
         subtype: best?.subtype ?? null,
         category: best?.category ?? null,
@@ -122,6 +129,7 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
         suppressed,
         vetoes,
         consequences,
+        eventDeath,
         level: levelOf(consequences, levelThresholds),
         features,
       };
@@ -131,6 +139,22 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
 }
 
 const SENTENCE_END_RE = /[。！？!?；;\n]/g;
+
+// A death word a few characters after an event word, no clause break between (车祸去世, 火灾中
+// 丧生, 被砸成脑死亡), or 死于 just before it (死于车祸). 死亡率 is a statistic, not a death.
+const DEATH_AFTER_EVENT_RE = /^[^，。,；;！!？?\n]{0,6}?(身亡|去世|丧生|遇难|罹难|殒命|丧命|牺牲|不治|死亡(?!率))/;
+const DEATH_WORD_GATE_RE = /身亡|去世|丧生|遇难|罹难|殒命|丧命|牺牲|不治|死亡|死于/;
+
+function findEventDeath(text: string, eventMatches: ReadonlyArray<{ index: number; term: string }>): string | null {
+  if (!DEATH_WORD_GATE_RE.test(text)) return null;
+  for (const m of eventMatches) {
+    const end = m.index + m.term.length;
+    const after = DEATH_AFTER_EVENT_RE.exec(text.slice(end, end + 10));
+    if (after) return m.term + after[0];
+    if (m.index >= 2 && text.startsWith('死于', m.index - 2)) return `死于${m.term}`;
+  }
+  return null;
+}
 const VETO_SET: ReadonlySet<string> = new Set(VETO_KINDS);
 
 function findVetoes(

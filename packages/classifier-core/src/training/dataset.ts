@@ -63,7 +63,7 @@ export function taskFiles(dir: string, task: Task): string[] {
  * Our own tuning split of dev: a near-duplicate group goes wholly to one side (as the eval's
  * dev/holdout split does), chosen by a seeded hash so the split never changes between runs.
  */
-export const TUNE_SPLIT_SEED = 'huiying-tune-v1';
+export const TUNE_SPLIT_SEED = process.env.HUIYING_SPLIT_SEED ?? 'huiying-tune-v1';
 export function isHeldOut(post: LabelledPost, fraction: number, seed: string = TUNE_SPLIT_SEED): boolean {
   if (fraction <= 0) return false;
   const key = post.dup_group ?? post.id;

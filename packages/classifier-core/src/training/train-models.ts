@@ -72,7 +72,10 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'evalDir' | 'log'> = {
   learningRate: 0.5,
   l2: 1e-6,
   folds: 4,
-  emergencyMinPrecision: 0.95,
+  // r7: 0.95 → 0.93. Recall is what held-out data misses: on 18 random 40 % splits of dev by
+  // dup_group (trained on the other 60 %) precision stayed 0.90–1.00 while recall fell under 0.95
+  // on most; 0.93 with ties to the higher threshold met both targets on 14 of 18 (0.95: 5 of 18).
+  emergencyMinPrecision: 0.93,
   learners: learnersFor(DEFAULT_LEARNERS, { epochs: 10, learningRate: 0.5, l2: 1e-6 }),
   // 0.3 of 1 / 0.3 / 0.1, by out-of-fold false alarms on these posts (11 / 21 / 38 of 150) against
   // CV F1 on the eval (0.881 / 0.882 / 0.883): see README, r4.
@@ -143,7 +146,8 @@ function chooseThreshold(
     sweep.push(`${th.toFixed(3)} P${m.precision.toFixed(3)} R${m.recall.toFixed(3)} F${m.f1.toFixed(3)}`);
     if (task === 'emergency') {
       // Recall first (a missed landslide is the worst failure), within a precision floor.
-      if (m.precision >= minPrecision && (best === null || m.recall > best.cv.recall)) best = { threshold: th, cv: m };
+      // Recall ties go to the higher threshold: the same hits with fewer false alarms.
+      if (m.precision >= minPrecision && (best === null || m.recall >= best.cv.recall)) best = { threshold: th, cv: m };
     } else if (best === null || m.f1 > best.cv.f1) best = { threshold: th, cv: m };
   }
   if (best === null) throw new Error(`${task}: no threshold reaches precision ${minPrecision} in cross-validation`);
