@@ -1,5 +1,5 @@
 import { Classification } from '@huiying/contracts';
-import { createClassifier } from './classifier';
+import { createClassifier, isLocalEvent } from './classifier';
 import { featureBucket } from './features';
 import { ClassifierInputError } from './input';
 import { loadModelFile } from './model-file';
@@ -90,6 +90,30 @@ describe('emergency detection', () => {
     const rulesOnly = createClassifier({ models: null });
     const c = rulesOnly.classify({ id: 't', text });
     expect(c.emergency.evidence.some((e) => e.rule === 'local_event')).toBe(false);
+  });
+
+  it.each([
+    ['中国地震台网正式测定：青海海西州发生3.6级地震，震源深度9千米', 3.6],
+    ['新喀里多尼亚附近海域１９日发生里氏６．８级地震', 6.8],
+    ['西藏班戈县发生五点五级地震', 5.5],
+  ])('r8: %s fires the local-event rule on its stated magnitude (%s)', (text, magnitude) => {
+    const a = createClassifier({ models: null }).analyze({ id: 't', text });
+    expect(a.emergency.magnitude).toBe(magnitude);
+    expect(isLocalEvent(a.emergency, a.counties)).toBe(true);
+    expect(classify(text).emergency).toMatchObject({ flagged: true, subtype: 'earthquake' });
+  });
+
+  it.each([
+    ['青海海西州发生2.1级地震', 2.1],
+    ['12级大风中出现地震云？', null],
+  ])('r8: %s does not fire the local-event rule (magnitude %s: below 3, or not a magnitude)', (text, magnitude) => {
+    const a = createClassifier({ models: null }).analyze({ id: 't', text });
+    expect(a.emergency.magnitude).toBe(magnitude);
+    expect(isLocalEvent(a.emergency, a.counties)).toBe(false);
+  });
+
+  it.each([['专家称未来可能发生7级地震'], ['网传文县今晚将发生6级地震，系谣言']])('r8: %s stays vetoed despite its magnitude', (text) => {
+    expect(classify(text).emergency.flagged).toBe(false);
   });
 
   it('a report that adds a prevention tip in another sentence still fires', () => {
@@ -193,6 +217,25 @@ describe('rumour flags', () => {
       expect(learned).not.toBe(0);
       expect(c.rumor.evidence.find((e) => e.rule === rule)?.weight).toBeCloseTo(learned, 2);
     }
+  });
+});
+
+describe('explanations of a model flag', () => {
+  it('r8: list each term once, with what it contributed as token and as bigram together, largest first', () => {
+    const text = '网传：紧急扩散！明天武都区自来水停水，速度转发告诉家人';
+    const line = classify(text).rumor.evidence.find((e) => e.rule === 'model:rumor');
+    expect(line).toBeDefined();
+    const terms = line!.terms.map((t) => t.slice(0, t.lastIndexOf(' +')));
+    const weights = line!.terms.map((t) => Number(t.slice(t.lastIndexOf(' +') + 2)));
+    expect(terms.length).toBeLessThanOrEqual(6);
+    expect(new Set(terms).size).toBe(terms.length);
+    expect([...weights].sort((a, b) => b - a)).toEqual(weights);
+    // 网传 is a jieba token and a character bigram: its line is both buckets' weights over √n.
+    const models = loadModelFile()!;
+    const n = createClassifier({ models: null }).analyze({ id: 't', text }).rumorTextLength;
+    const w = (kind: 'w' | 'c2') => models.rumor.weights[featureBucket(kind, '网传', models.featureBits)]!;
+    expect(terms).toContain('网传');
+    expect(weights[terms.indexOf('网传')]).toBeCloseTo((w('w') + w('c2')) / Math.sqrt(n), 2);
   });
 });
 

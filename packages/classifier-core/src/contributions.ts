@@ -3,7 +3,9 @@ import type { TopFeatures } from './linear-model';
 
 /**
  * The tokens and bigrams that pushed model `m`'s score up the most: the "why" of a model flag.
- * The top features were kept while the score was summed; only those few become strings.
+ * The top features were kept while the score was summed; only those few become strings. A word
+ * is often both a jieba token and a character bigram (网传 twice, r8): its lines are merged into
+ * one with the summed weight: each term appears once, with what it contributed.
  */
 export function topContributions(
   top: TopFeatures,
@@ -12,16 +14,23 @@ export function topContributions(
   scratch: FeatureScratch,
   text: string,
   tokens: readonly string[],
+  show: number = top.k,
 ): string[] {
   const scale = textLength > 0 ? 1 / Math.sqrt(textLength) : 0;
-  const out: string[] = [];
+  const labels: string[] = [];
+  const weights: number[] = [];
   for (let j = 0; j < top.count[m]!; j++) {
+    const label = featureLabel(scratch, top.feature[m * top.k + j]!, text, tokens);
     const w = top.weight[m * top.k + j]! * scale;
-    out.push(
-      `${featureLabel(scratch, top.feature[m * top.k + j]!, text, tokens)} +${thousandths(Math.round(w * 1000))}`,
-    );
+    const at = labels.indexOf(label);
+    if (at >= 0) weights[at]! += w;
+    else {
+      labels.push(label);
+      weights.push(w);
+    }
   }
-  return out;
+  const order = labels.map((_, i) => i).sort((a, b) => weights[b]! - weights[a]! || a - b);
+  return order.slice(0, show).map((i) => `${labels[i]!} +${thousandths(Math.round(weights[i]! * 1000))}`);
 }
 
 /** '', '.001', …, '.5', …, '.999': the fraction part of a weight in thousandths, as String() prints it. */

@@ -39,6 +39,11 @@ export interface EmergencyFindings {
    * (遭遇严重车祸去世, 遭遇暴雨洪流，不幸因公牺牲 is two clauses and does not count; 死于车祸 does).
    */
   eventDeath: string | null;
+  /**
+   * The magnitude an earthquake report states (6.1级地震, 里氏6.8级, 五点五级地震), the largest if
+   * several; null when none is stated. A measured magnitude is itself the fact that a quake happened.
+   */
+  magnitude: number | null;
   level: EmergencyLevel;
   /** Rule names, fed to the model as features so it learns how much each is worth. */
   features: string[];
@@ -120,6 +125,8 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
       if (best !== null && hasStatedCasualties(consequences)) features.push('ev+cas');
       const eventDeath = eventMatches.length > 0 ? findEventDeath(text, eventMatches) : null;
       if (eventDeath !== null) features.push('ev+death');
+      const magnitude = bySubtype.size > 0 && [...bySubtype.keys()].some((e) => e.subtype === 'earthquake') ? statedMagnitude(text) : null;
+      if (magnitude !== null) features.push('eq:magnitude');
       return {
         subtype: best?.subtype ?? null,
         category: best?.category ?? null,
@@ -130,6 +137,7 @@ export function createEmergencyRules(opts: EmergencyRuleOptions = {}): Emergency
         vetoes,
         consequences,
         eventDeath,
+        magnitude,
         level: levelOf(consequences, levelThresholds),
         features,
       };
@@ -155,6 +163,25 @@ function findEventDeath(text: string, eventMatches: ReadonlyArray<{ index: numbe
   }
   return null;
 }
+// 6.1级地震, 6.2级强烈地震, 里氏6.8级, 震级5.0 (NFKC has made ６．８ ASCII); 五点五级地震 in words.
+const MAGNITUDE_RE = /(?:里氏|震级)\s*(\d{1,2}(?:\.\d)?)|(\d{1,2}(?:\.\d)?)\s*级(?:强烈|强|大)?(?:地震|强震|余震)|([一二三四五六七八九])点([〇零一二三四五六七八九])级(?:强烈|强|大)?(?:地震|强震|余震)|([三四五六七八九])级(?:强烈|强|大)?(?:地震|强震)/g;
+const DIGIT_WORDS = '〇一二三四五六七八九';
+
+function statedMagnitude(text: string): number | null {
+  let best: number | null = null;
+  MAGNITUDE_RE.lastIndex = 0;
+  for (let m = MAGNITUDE_RE.exec(text); m !== null; m = MAGNITUDE_RE.exec(text)) {
+    const digits = m[1] ?? m[2];
+    let v: number;
+    if (digits !== undefined) v = Number(digits);
+    else if (m[3] !== undefined) v = DIGIT_WORDS.indexOf(m[3]) + DIGIT_WORDS.indexOf(m[4]!.replace('零', '〇')) / 10;
+    else v = DIGIT_WORDS.indexOf(m[5]!);
+    // Magnitudes run 0–9.x; anything else is another number before 级 (a 12级 wind is not a quake).
+    if (v > 0 && v < 10 && (best === null || v > best)) best = v;
+  }
+  return best;
+}
+
 const VETO_SET: ReadonlySet<string> = new Set(VETO_KINDS);
 
 function findVetoes(
